@@ -1,0 +1,86 @@
+//===- corofy/waker.hpp - Waker and Context ---------------------*- C++ -*-===//
+//
+// Part of corofy, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+//
+// A Waker is how a pending future asks to be polled again, as in Rust's
+// std::task::Waker: a type-erased handle (data pointer + vtable) that is cheap
+// to copy and safe to wake from any thread. The Context handed to poll()
+// carries the waker of the task being polled.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COROFY_WAKER_HPP
+#define COROFY_WAKER_HPP
+
+#include <utility>
+
+namespace corofy {
+
+/// The operations behind a Waker. `clone` returns the data pointer for a new
+/// handle (usually the same pointer with a reference count bumped), `wake` asks
+/// for the task to be polled again, and `drop` releases one handle.
+struct WakerVTable {
+  const void *(*clone)(const void *data);
+  void (*wake)(const void *data);
+  void (*drop)(const void *data);
+};
+
+class Waker {
+public:
+  Waker(const void *data, const WakerVTable *vtable) noexcept
+      : data_(data), vtable_(vtable) {}
+
+  Waker(const Waker &other) noexcept
+      : data_(other.vtable_->clone(other.data_)), vtable_(other.vtable_) {}
+  Waker(Waker &&other) noexcept
+      : data_(std::exchange(other.data_, nullptr)), vtable_(other.vtable_) {}
+  Waker &operator=(Waker other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(vtable_, other.vtable_);
+    return *this;
+  }
+  ~Waker() {
+    if (data_)
+      vtable_->drop(data_);
+  }
+
+  /// Asks for the task to be polled again. Safe from any thread; waking a
+  /// task more than once before it runs is allowed.
+  void wake() const { vtable_->wake(data_); }
+
+  /// True when both handles wake the same task, so a future can skip
+  /// replacing a stored waker.
+  bool will_wake(const Waker &other) const noexcept {
+    return data_ == other.data_ && vtable_ == other.vtable_;
+  }
+
+  /// A waker that does nothing, for polling by hand.
+  static Waker noop() noexcept;
+
+private:
+  const void *data_;
+  const WakerVTable *vtable_;
+};
+
+/// What poll() receives: for now only the waker of the polled task.
+class Context {
+public:
+  explicit Context(const Waker &waker) noexcept : waker_(waker) {}
+  const Waker &waker() const noexcept { return waker_; }
+
+private:
+  const Waker &waker_;
+};
+
+inline Waker Waker::noop() noexcept {
+  static constexpr WakerVTable vtable{
+      [](const void *data) { return data; }, [](const void *) {},
+      [](const void *) {}};
+  return Waker(&vtable, &vtable);
+}
+
+} // namespace corofy
+
+#endif // COROFY_WAKER_HPP

@@ -1,0 +1,101 @@
+//===- CoroutineAnalysis.h - What a coroutine needs in its frame -*- C++ -*-===//
+//
+// Part of corofy, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+//
+// Finds the coroutines of a translation unit and the wait() calls in them,
+// checks that every wait stands where the transformation supports it, and
+// decides which locals live across a wait and so move into the frame.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COROFY_LIB_TRANSFORM_COROUTINEANALYSIS_H
+#define COROFY_LIB_TRANSFORM_COROUTINEANALYSIS_H
+
+#include "clang/AST/Decl.h"
+#include "clang/AST/DeclTemplate.h"
+#include "clang/AST/Expr.h"
+#include "clang/AST/Stmt.h"
+
+#include <optional>
+#include <vector>
+
+namespace corofy {
+
+/// What the statement holding a wait does with the waited-for value.
+enum class WaitUse {
+  Discard,    // wait(f);
+  Initialize, // T x = wait(f);
+  Assign,     // x = wait(f);  x += wait(f);
+  Return,     // return wait(f);
+};
+
+/// Where the future of a wait lives while the coroutine is suspended.
+enum class FutureStorage {
+  Temporary, // a prvalue, constructed in the frame and destroyed after use
+  InPlace,   // a frame member (parameter or hoisted local) polled in place
+  Pointer,   // any other lvalue: the frame keeps its address
+};
+
+struct WaitPoint {
+  const clang::CallExpr *Call = nullptr;
+  /// The statement, directly inside Block, that holds the wait.
+  const clang::Stmt *Statement = nullptr;
+  const clang::CompoundStmt *Block = nullptr;
+  WaitUse Use = WaitUse::Discard;
+  FutureStorage Storage = FutureStorage::Temporary;
+  /// The future as written, without the implicit nodes around it.
+  const clang::Expr *Future = nullptr;
+  /// For FutureStorage::InPlace: the parameter or local that is polled.
+  const clang::VarDecl *PolledVar = nullptr;
+};
+
+struct LocalVar {
+  const clang::VarDecl *Var = nullptr;
+  const clang::DeclStmt *Declaration = nullptr;
+  const clang::CompoundStmt *Block = nullptr;
+  /// The first wait inside the variable's scope, or null when the variable
+  /// does not live across a wait (and stays an ordinary local).
+  const WaitPoint *SpannedWait = nullptr;
+  bool hoisted() const { return SpannedWait != nullptr; }
+};
+
+struct Coroutine {
+  const clang::FunctionDecl *Function = nullptr;
+  /// Set when the coroutine is a function template.
+  const clang::FunctionTemplateDecl *Template = nullptr;
+  /// The T of coroutine<T>, as written.
+  clang::QualType Output;
+  std::vector<WaitPoint> Waits;   // in source order
+  std::vector<LocalVar> Locals;   // in source order, hoisted or not
+  std::vector<const clang::ReturnStmt *> Returns;
+  std::vector<const clang::LambdaExpr *> Lambdas;
+
+  bool isMember() const;
+  /// The frame is a class local to the function when it needs the access of
+  /// a member function or the lookup of an out-of-line definition; such a
+  /// coroutine is boxed when another coroutine waits on it.
+  bool hasLocalFrame() const;
+  const LocalVar *findLocal(const clang::VarDecl *Var) const;
+};
+
+/// The output type T when \p Function is declared to return coroutine<T>.
+std::optional<clang::QualType>
+coroutineOutput(const clang::FunctionDecl *Function);
+
+/// True when \p Call calls corofy::wait; in templates, also an unresolved
+/// call whose candidates include corofy::wait.
+bool isWaitCall(const clang::CallExpr *Call);
+
+/// Strips the implicit nodes (conversions, temporaries, cleanups, a single
+/// converting construction) around a value.
+const clang::Expr *stripImplicit(const clang::Expr *E);
+
+/// Analyses every coroutine defined in the main file of \p Ctx. Problems are
+/// reported through the context's DiagnosticsEngine; check it for errors.
+std::vector<Coroutine> analyzeMainFile(clang::ASTContext &Ctx);
+
+} // namespace corofy
+
+#endif // COROFY_LIB_TRANSFORM_COROUTINEANALYSIS_H

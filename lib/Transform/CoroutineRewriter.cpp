@@ -1,0 +1,158 @@
+//===- CoroutineRewriter.cpp - Rewrites a file's coroutines ---------------===//
+//
+// Part of corofy, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "corofy/Transform/CoroutineRewriter.h"
+
+#include "CoroutineAnalysis.h"
+#include "FrameEmitter.h"
+
+#include "clang/AST/ASTConsumer.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/RawCommentList.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/FrontendAction.h"
+#include "clang/Rewrite/Core/Rewriter.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+
+using namespace clang;
+
+namespace corofy {
+
+namespace {
+
+/// Where the text that replaces a coroutine definition starts: before its
+/// template header, leading attributes and documentation comment.
+SourceLocation definitionStart(const Coroutine &C, ASTContext &Ctx) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  SourceLocation Start = C.Template ? C.Template->getBeginLoc()
+                                    : C.Function->getOuterLocStart();
+  for (const Attr *A : C.Function->attrs())
+    if (A->getLocation().isValid() && !A->isImplicit() &&
+        SM.isBeforeInTranslationUnit(A->getRange().getBegin(), Start))
+      Start = A->getRange().getBegin();
+  const Decl *Documented =
+      C.Template ? static_cast<const Decl *>(C.Template) : C.Function;
+  if (const RawComment *Comment = Ctx.getRawCommentForDeclNoCache(Documented))
+    if (SM.isBeforeInTranslationUnit(Comment->getBeginLoc(), Start))
+      Start = Comment->getBeginLoc();
+  return SM.getExpansionLoc(Start);
+}
+
+/// Replaces each output-line marker by a #line directive naming the output
+/// file at the line that follows it.
+std::string resolveOutputLines(StringRef Text, StringRef OutputName) {
+  std::string Result;
+  unsigned Line = 1;
+  while (!Text.empty()) {
+    auto [Current, Rest] = Text.split('\n');
+    if (Current == OutputLineMarker)
+      Result += llvm::formatv("#line {0} \"{1}\"", Line + 1, OutputName).str();
+    else
+      Result += Current;
+    if (Text.contains('\n'))
+      Result += '\n';
+    Text = Rest;
+    ++Line;
+  }
+  return Result;
+}
+
+class RewriteConsumer : public ASTConsumer {
+public:
+  RewriteConsumer(RewriteOptions Options,
+                  std::map<std::string, std::string> &Results)
+      : Options(std::move(Options)), Results(Results) {}
+
+  void HandleTranslationUnit(ASTContext &Ctx) override {
+    // A file that does not compile is not rewritten: its errors are shown.
+    if (Ctx.getDiagnostics().hasErrorOccurred())
+      return;
+    const SourceManager &SM = Ctx.getSourceManager();
+    OptionalFileEntryRef Main = SM.getFileEntryRefForID(SM.getMainFileID());
+    if (!Main)
+      return;
+    llvm::Expected<std::string> Text = rewriteMainFile(Ctx, Options);
+    if (!Text) {
+      llvm::consumeError(Text.takeError());
+      return;
+    }
+    Results[Main->getName().str()] = std::move(*Text);
+  }
+
+private:
+  RewriteOptions Options;
+  std::map<std::string, std::string> &Results;
+};
+
+class RewriteAction : public ASTFrontendAction {
+public:
+  RewriteAction(const RewriteOptions &Options,
+                const std::map<std::string, std::string> &OutputNames,
+                std::map<std::string, std::string> &Results)
+      : Options(Options), OutputNames(OutputNames), Results(Results) {}
+
+  std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &,
+                                                 StringRef InFile) override {
+    RewriteOptions ForFile = Options;
+    auto It = OutputNames.find(InFile.str());
+    ForFile.OutputName = It != OutputNames.end() ? It->second : InFile.str();
+    return std::make_unique<RewriteConsumer>(ForFile, Results);
+  }
+
+private:
+  const RewriteOptions &Options;
+  const std::map<std::string, std::string> &OutputNames;
+  std::map<std::string, std::string> &Results;
+};
+
+} // namespace
+
+llvm::Expected<std::string> rewriteMainFile(ASTContext &Ctx,
+                                            const RewriteOptions &Options) {
+  DiagnosticsEngine &Diags = Ctx.getDiagnostics();
+  unsigned ErrorsBefore = Diags.getNumErrors();
+  std::vector<Coroutine> Coroutines = analyzeMainFile(Ctx);
+  if (unsigned Errors = Diags.getNumErrors() - ErrorsBefore)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "%u problem(s) reported", Errors);
+
+  SourceManager &SM = Ctx.getSourceManager();
+  const LangOptions &LangOpts = Ctx.getLangOpts();
+  FrameNames Frames = nameFrames(Coroutines, Ctx);
+  Rewriter Scratch(SM, LangOpts);
+  Rewriter Output(SM, LangOpts);
+  for (const Coroutine &C : Coroutines) {
+    FrameText Text = emitFrame(C, Frames, Scratch, Options);
+    if (!Text.BeforeFunction.empty())
+      Output.InsertTextBefore(definitionStart(C, Ctx), Text.BeforeFunction);
+    Output.ReplaceText(C.Function->getBody()->getSourceRange(), Text.Body);
+  }
+
+  FileID Main = SM.getMainFileID();
+  std::string Result;
+  if (const RewriteBuffer *Buffer = Output.getRewriteBufferFor(Main))
+    Result.assign(Buffer->begin(), Buffer->end());
+  else
+    Result = SM.getBufferData(Main).str();
+  if (Options.LineDirectives && !Coroutines.empty()) {
+    PresumedLoc Start = SM.getPresumedLoc(SM.getLocForStartOfFile(Main));
+    Result = resolveOutputLines(
+        llvm::formatv("#line 1 \"{0}\"\n", Start.getFilename()).str() + Result,
+        Options.OutputName);
+  }
+  return Result;
+}
+
+RewriteActionFactory::RewriteActionFactory(
+    RewriteOptions Options, std::map<std::string, std::string> OutputNames)
+    : Options(std::move(Options)), OutputNames(std::move(OutputNames)) {}
+
+std::unique_ptr<FrontendAction> RewriteActionFactory::create() {
+  return std::make_unique<RewriteAction>(Options, OutputNames, Results);
+}
+
+} // namespace corofy

@@ -1,0 +1,1143 @@
+//===- FrameEmitter.cpp - Writes a coroutine's state machine --------------===//
+//
+// Part of corofy, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+//
+// The lowering, for a coroutine `coroutine<T> f(params) { body }`:
+//
+//  - a class `f_frame` holding the parameters, a State enum, one anonymous
+//    union per local that lives across a wait (constructed with placement
+//    new where it is declared, destroyed where its scope ends) and one union
+//    holding the future of each wait (only one is alive at a time);
+//  - `Poll<T> f_frame::poll(Context &cx)`: a switch on the state jumps to the
+//    resume label of the wait it stopped at; the body follows with the
+//    user's statements kept as written, each wait replaced by: construct the
+//    future in the frame, record the state, label, poll, return pending if
+//    pending, use the value, destroy the future;
+//  - f itself keeps its signature and boxes the frame into Async<T>.
+//
+// The state index also records which frame objects are alive between waits
+// (the "LineN" states), so the destructor and the exception path destroy
+// exactly the live objects. Jumps into nested blocks skip no initialisation
+// because every local whose scope contains a resume label is in the frame.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FrameEmitter.h"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/QualTypeNames.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+
+using namespace clang;
+
+namespace corofy {
+
+const char OutputLineMarker[] = "#line COROFY_OUTPUT_LINE";
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Text helpers
+//===----------------------------------------------------------------------===//
+
+/// Prefixes every line after the first with \p Indent.
+std::string indentLines(StringRef Text, StringRef Indent) {
+  std::string Result;
+  bool First = true;
+  while (!Text.empty()) {
+    auto [Line, Rest] = Text.split('\n');
+    if (!First && !Line.empty())
+      Result += Indent;
+    Result += Line;
+    if (Text.contains('\n'))
+      Result += '\n';
+    Text = Rest;
+    First = false;
+  }
+  return Result;
+}
+
+/// The whitespace that starts the line holding \p Loc.
+std::string lineIndent(const SourceManager &SM, SourceLocation Loc) {
+  auto [File, Offset] = SM.getDecomposedLoc(SM.getExpansionLoc(Loc));
+  StringRef Buffer = SM.getBufferData(File);
+  size_t LineStart = Buffer.rfind('\n', Offset);
+  LineStart = LineStart == StringRef::npos ? 0 : LineStart + 1;
+  size_t End = LineStart;
+  while (End < Buffer.size() && (Buffer[End] == ' ' || Buffer[End] == '\t'))
+    ++End;
+  return Buffer.substr(LineStart, End - LineStart).str();
+}
+
+/// The source range of a statement including its terminating semicolon.
+CharSourceRange statementRange(const Stmt *S, const SourceManager &SM,
+                               const LangOptions &LangOpts) {
+  SourceLocation End = S->getEndLoc();
+  if (!isa<DeclStmt, CompoundStmt>(S)) {
+    std::optional<Token> Next = Lexer::findNextToken(End, SM, LangOpts);
+    if (Next && Next->is(tok::semi))
+      End = Next->getLocation();
+  }
+  return CharSourceRange::getTokenRange(S->getBeginLoc(), End);
+}
+
+unsigned lineOf(const SourceManager &SM, SourceLocation Loc) {
+  return SM.getExpansionLineNumber(Loc);
+}
+
+//===----------------------------------------------------------------------===//
+// Types
+//===----------------------------------------------------------------------===//
+
+/// Replaces a deduced `auto` by the type it deduced, keeping sugar.
+QualType resolveAuto(QualType T, ASTContext &Ctx) {
+  if (!T->getContainedDeducedType())
+    return T;
+  Qualifiers Quals = T.getLocalQualifiers();
+  const Type *Ty = T.getTypePtr();
+  if (const auto *Auto = dyn_cast<AutoType>(Ty); Auto && Auto->isDeduced())
+    return Ctx.getQualifiedType(resolveAuto(Auto->getDeducedType(), Ctx),
+                                Quals);
+  if (const auto *Ref = dyn_cast<LValueReferenceType>(Ty))
+    return Ctx.getQualifiedType(
+        Ctx.getLValueReferenceType(
+            resolveAuto(Ref->getPointeeTypeAsWritten(), Ctx)),
+        Quals);
+  if (const auto *Ref = dyn_cast<RValueReferenceType>(Ty))
+    return Ctx.getQualifiedType(
+        Ctx.getRValueReferenceType(
+            resolveAuto(Ref->getPointeeTypeAsWritten(), Ctx)),
+        Quals);
+  if (const auto *Pointer = dyn_cast<PointerType>(Ty))
+    return Ctx.getQualifiedType(
+        Ctx.getPointerType(resolveAuto(Pointer->getPointeeType(), Ctx)),
+        Quals);
+  return T.getCanonicalType();
+}
+
+/// Prints \p T so that it names the same type anywhere in the file, as a
+/// declaration of \p Name when one is given ("char buf[16]").
+std::string printType(QualType T, ASTContext &Ctx, StringRef Name = "") {
+  T = resolveAuto(T, Ctx);
+  PrintingPolicy Policy(Ctx.getLangOpts());
+  Policy.SuppressUnwrittenScope = true;
+  Policy.SuppressTagKeyword = true;
+  if (!T->isDependentType())
+    T = TypeName::getFullyQualifiedType(T, Ctx,
+                                        /*WithGlobalNsPrefix=*/false);
+  std::string Text;
+  llvm::raw_string_ostream OS(Text);
+  T.print(OS, Policy, Name);
+  return Text;
+}
+
+bool needsDestruction(QualType T) {
+  if (T->isDependentType())
+    return true;
+  return T.isDestructedType() != QualType::DK_none;
+}
+
+/// True when `&x` may not give the address (an overloaded unary &).
+bool overloadsAddressOf(QualType T) {
+  const auto *Record = T->getAsCXXRecordDecl();
+  if (!Record || !Record->hasDefinition())
+    return T->isDependentType();
+  for (const CXXMethodDecl *Method : Record->methods())
+    if (Method->getOverloadedOperator() == OO_Amp &&
+        Method->getNumParams() == 0)
+      return true;
+  return false;
+}
+
+//===----------------------------------------------------------------------===//
+// Names
+//===----------------------------------------------------------------------===//
+
+/// Collects every identifier spelled in a range of the source, so that the
+/// names the frame introduces never capture a name the user's code uses.
+class NameScope {
+public:
+  NameScope(const SourceManager &SM, const LangOptions &LangOpts,
+            SourceRange Range) {
+    SourceLocation Begin = SM.getExpansionLoc(Range.getBegin());
+    SourceLocation End = SM.getExpansionLoc(Range.getEnd());
+    auto [File, BeginOffset] = SM.getDecomposedLoc(Begin);
+    unsigned EndOffset = SM.getFileOffset(End);
+    StringRef Buffer = SM.getBufferData(File);
+    Lexer Lex(SM.getLocForStartOfFile(File), LangOpts, Buffer.begin(),
+              Buffer.begin() + BeginOffset, Buffer.end());
+    Token Tok;
+    while (!Lex.LexFromRawLexer(Tok)) {
+      if (SM.getFileOffset(Tok.getLocation()) > EndOffset)
+        break;
+      if (Tok.is(tok::raw_identifier))
+        Spelled[Tok.getRawIdentifier()].push_back(Tok.getLocation());
+    }
+  }
+
+  /// Claims \p Base, or Base2, Base3... if it is spelled in the source or
+  /// claimed already.
+  std::string fresh(StringRef Base) {
+    for (unsigned N = 1;; ++N) {
+      std::string Candidate = N == 1 ? Base.str() : (Base + Twine(N)).str();
+      if (!Spelled.count(Candidate) && Claimed.insert(Candidate).second)
+        return Candidate;
+    }
+  }
+
+  /// Claims \p Name for a declaration whose every spelling is at one of
+  /// \p Owned; otherwise claims a fresh variant of it.
+  std::string keepOrRename(StringRef Name,
+                           const llvm::DenseSet<SourceLocation> &Owned) {
+    auto It = Spelled.find(Name);
+    bool OnlyOwn = It == Spelled.end() ||
+                   llvm::all_of(It->second, [&](SourceLocation Loc) {
+                     return Owned.contains(Loc);
+                   });
+    if (OnlyOwn && Claimed.insert(Name).second)
+      return Name.str();
+    for (unsigned N = 2;; ++N) {
+      std::string Candidate = (Name + "_" + Twine(N)).str();
+      if (!Spelled.count(Candidate) && Claimed.insert(Candidate).second)
+        return Candidate;
+    }
+  }
+
+private:
+  llvm::StringMap<std::vector<SourceLocation>> Spelled;
+  llvm::StringSet<> Claimed;
+};
+
+/// Finds the uses of variables and of `this` in a coroutine body.
+class UseFinder : public RecursiveASTVisitor<UseFinder> {
+public:
+  llvm::DenseMap<const VarDecl *, std::vector<const DeclRefExpr *>> Refs;
+  std::vector<const CXXThisExpr *> ExplicitThis;
+  std::vector<const Expr *> ImplicitMemberAccess;
+
+  bool shouldVisitTemplateInstantiations() const { return false; }
+  bool shouldVisitImplicitCode() const { return false; }
+
+  bool VisitDeclRefExpr(DeclRefExpr *Ref) {
+    if (const auto *Var = dyn_cast<VarDecl>(Ref->getDecl()))
+      Refs[Var].push_back(Ref);
+    return true;
+  }
+  bool VisitCXXThisExpr(CXXThisExpr *This) {
+    if (!This->isImplicit())
+      ExplicitThis.push_back(This);
+    return true;
+  }
+  bool VisitMemberExpr(MemberExpr *Member) {
+    if (Member->isImplicitAccess())
+      ImplicitMemberAccess.push_back(Member);
+    return true;
+  }
+  bool VisitUnresolvedMemberExpr(UnresolvedMemberExpr *Member) {
+    if (Member->isImplicitAccess())
+      ImplicitMemberAccess.push_back(Member);
+    return true;
+  }
+  bool VisitCXXDependentScopeMemberExpr(CXXDependentScopeMemberExpr *Member) {
+    if (Member->isImplicitAccess())
+      ImplicitMemberAccess.push_back(Member);
+    return true;
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// The emitter
+//===----------------------------------------------------------------------===//
+
+/// An object of the frame that may be alive at some point of the body.
+struct FrameObject {
+  std::string Member;
+  /// The statement that destroys it; empty when destruction is a no-op.
+  std::string Destroy;
+};
+
+struct State {
+  std::string Name;
+  std::string Comment;
+  /// Members to destroy when the frame dies in this state, in order.
+  std::vector<std::string> Destroy;
+  /// The label a poll in this state resumes at (empty: not resumable).
+  std::string ResumeLabel;
+};
+
+/// A frame member for a local or a parameter.
+struct Member {
+  std::string Name;
+  std::string Declaration; // "int x", "char buf[16]", "T *r"
+  QualType Type;
+  bool IsReference = false; // a reference local, kept as a pointer
+};
+
+class Emitter {
+public:
+  Emitter(const Coroutine &C, const FrameNames &Frames, Rewriter &Scratch,
+          const RewriteOptions &Options)
+      : C(C), Frames(Frames), R(Scratch), Options(Options),
+        Ctx(C.Function->getASTContext()), SM(Ctx.getSourceManager()),
+        LangOpts(Ctx.getLangOpts()),
+        Names(SM, LangOpts, functionRange()) {}
+
+  FrameText emit();
+
+private:
+  SourceRange functionRange() const {
+    SourceRange Range = C.Function->getSourceRange();
+    if (C.Template)
+      Range.setBegin(C.Template->getBeginLoc());
+    return Range;
+  }
+  std::string text(CharSourceRange Range) const {
+    return R.getRewrittenText(Range);
+  }
+  std::string text(SourceRange Range) const {
+    return text(CharSourceRange::getTokenRange(Range));
+  }
+  std::string lineDirective(SourceLocation Loc) const {
+    if (!Options.LineDirectives)
+      return "";
+    PresumedLoc Presumed = SM.getPresumedLoc(SM.getExpansionLoc(Loc));
+    return llvm::formatv("#line {0} \"{1}\"\n", Presumed.getLine(),
+                         Presumed.getFilename())
+        .str();
+  }
+  std::string outputLineDirective() const {
+    return Options.LineDirectives ? std::string(OutputLineMarker) + "\n" : "";
+  }
+
+  void chooseNames();
+  void editUses();
+  void editLambdaCaptures();
+  void editWaitFutures();
+  void editReturns();
+  void walkBlock(const CompoundStmt *Block);
+  void emitHoistedDeclaration(const DeclStmt *Declaration);
+  std::string construction(const VarDecl *Var);
+  void emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace);
+  std::string syncState(SourceLocation Loc);
+  std::string resumeState(unsigned Index, unsigned Line,
+                          const std::string &Label);
+
+  std::vector<std::string> liveDestroys() const {
+    std::vector<std::string> Destroys;
+    for (const FrameObject &Object : Live)
+      if (!Object.Destroy.empty())
+        Destroys.push_back(Object.Destroy);
+    return Destroys;
+  }
+  FrameObject objectFor(const Member &M) const {
+    return {M.Name, !M.IsReference && needsDestruction(M.Type)
+                        ? destroyCall(M.Name, M.Type)
+                        : ""};
+  }
+  std::string templateArgsText() const;
+  std::string pendingReturn() const {
+    return "return corofy::Poll<" + OutputText + ">::pending();";
+  }
+  std::string destroyCall(StringRef Name, QualType T) const {
+    return (overloadsAddressOf(T) ? "std::destroy_at(std::addressof(" + Name +
+                                        "));"
+                                  : "std::destroy_at(&" + Name + ");")
+        .str();
+  }
+  std::string address(StringRef Name, QualType T) const {
+    return overloadsAddressOf(T) ? ("std::addressof(" + Name + ")").str()
+                                 : ("&" + Name).str();
+  }
+
+  std::string classText();
+  std::string pollText(bool Inline);
+
+  const Coroutine &C;
+  const FrameNames &Frames;
+  Rewriter &R;
+  const RewriteOptions &Options;
+  ASTContext &Ctx;
+  SourceManager &SM;
+  const LangOptions &LangOpts;
+  NameScope Names;
+
+  // Names.
+  std::string FrameClass, DisplayName, OutputText, StateType, StateMember,
+      ResultVar, ContextVar, SelfMember, DestroyFn, DoneLabel;
+  bool VoidOutput = false;
+  llvm::DenseMap<const VarDecl *, Member> Members; // parameters and hoisted
+  std::vector<const ParmVarDecl *> StoredParams;
+
+  // Waits.
+  struct WaitSlot {
+    std::string Member;   // wait1_
+    std::string Declaration;
+    std::string Polled;   // polled1
+    std::string Future;   // rewritten text of the future
+    QualType Type;
+    bool NeedsDestruction = false;
+  };
+  std::vector<WaitSlot> Slots;
+
+  // States and the objects alive while the body runs.
+  std::vector<State> States;
+  std::vector<FrameObject> Live;
+  std::vector<std::string> StateLive{}; // live set recorded in state_
+  std::vector<std::string> HoistedInOrder;
+};
+
+void Emitter::chooseNames() {
+  const FunctionDecl *F = C.Function;
+  DisplayName = F->getQualifiedNameAsString();
+  FrameClass = C.hasLocalFrame() ? Names.fresh(Frames.lookup(F).Name)
+                                 : Frames.lookup(F).Name;
+  VoidOutput = C.Output->isVoidType();
+  OutputText = printType(C.Output, Ctx);
+
+  StateType = Names.fresh("State");
+  StateMember = Names.fresh("state_");
+  ResultVar = Names.fresh("result");
+  ContextVar = Names.fresh("cx");
+  DestroyFn = Names.fresh("destroy_live_");
+  DoneLabel = Names.fresh("done");
+  if (C.isMember())
+    SelfMember = Names.fresh("self");
+
+  UseFinder Uses;
+  Uses.TraverseStmt(F->getBody());
+  auto OwnedLocations = [&](const VarDecl *Var) {
+    llvm::DenseSet<SourceLocation> Owned;
+    Owned.insert(Var->getLocation());
+    for (const DeclRefExpr *Ref : Uses.Refs.lookup(Var))
+      Owned.insert(SM.getSpellingLoc(Ref->getLocation()));
+    for (const LambdaExpr *Lambda : C.Lambdas)
+      for (const LambdaCapture &Capture : Lambda->explicit_captures())
+        if (Capture.capturesVariable() && Capture.getCapturedVar() == Var)
+          Owned.insert(Capture.getLocation());
+    return Owned;
+  };
+
+  for (const ParmVarDecl *Param : F->parameters()) {
+    if (!Param->getIdentifier())
+      continue; // unnamed parameters are unused: the frame does not keep them
+    Member M;
+    M.Name = Names.keepOrRename(Param->getName(), OwnedLocations(Param));
+    M.Type = Param->getType();
+    M.Declaration = printType(M.Type, Ctx, M.Name);
+    Members[Param] = M;
+    StoredParams.push_back(Param);
+  }
+  for (const LocalVar &Local : C.Locals) {
+    if (!Local.hoisted())
+      continue;
+    const VarDecl *Var = Local.Var;
+    Member M;
+    M.Name = Names.keepOrRename(Var->getName(), OwnedLocations(Var));
+    M.Type = Var->getType();
+    if (M.Type->isReferenceType()) {
+      // A union cannot hold a reference: keep the address instead.
+      M.IsReference = true;
+      M.Declaration = printType(
+          Ctx.getPointerType(M.Type.getNonReferenceType()), Ctx, M.Name);
+    } else {
+      // The declaration was already checked with its const; the frame
+      // constructs the object in place, which a const member would forbid.
+      M.Declaration = printType(M.Type.getUnqualifiedType(), Ctx, M.Name);
+    }
+    Members[Var] = M;
+    HoistedInOrder.push_back(M.Name);
+  }
+
+  unsigned Index = 0;
+  for (const WaitPoint &W : C.Waits) {
+    ++Index;
+    WaitSlot Slot;
+    Slot.Polled = Names.fresh("polled" + std::to_string(Index));
+    if (W.Storage != FutureStorage::InPlace)
+      Slot.Member = Names.fresh("wait" + std::to_string(Index) + "_");
+    Slots.push_back(Slot);
+  }
+}
+
+/// Renames uses of frame members, turns uses of reference locals into
+/// dereferences of the stored pointer, and routes `this` to the object the
+/// coroutine was called on.
+void Emitter::editUses() {
+  UseFinder Uses;
+  Uses.TraverseStmt(C.Function->getBody());
+  for (auto &[Var, Refs] : Uses.Refs) {
+    auto It = Members.find(Var);
+    if (It == Members.end())
+      continue;
+    const Member &M = It->second;
+    for (const DeclRefExpr *Ref : Refs) {
+      SourceLocation Loc = SM.getSpellingLoc(Ref->getLocation());
+      if (M.IsReference)
+        R.ReplaceText(Loc, Var->getName().size(), "(*" + M.Name + ")");
+      else if (M.Name != Var->getName())
+        R.ReplaceText(Loc, Var->getName().size(), M.Name);
+    }
+  }
+  if (!C.isMember())
+    return;
+  for (const CXXThisExpr *This : Uses.ExplicitThis)
+    R.ReplaceText(SM.getSpellingLoc(This->getLocation()), 4, SelfMember);
+  // Replace the first token rather than insert before it: an insertion at
+  // the start of a statement would survive that statement's replacement.
+  for (const Expr *Access : Uses.ImplicitMemberAccess) {
+    SourceLocation Loc = SM.getSpellingLoc(Access->getBeginLoc());
+    unsigned Length = Lexer::MeasureTokenLength(Loc, SM, LangOpts);
+    R.ReplaceText(Loc, Length,
+                  SelfMember + "->" + R.getRewrittenText(SourceRange(Loc)));
+  }
+}
+
+/// A lambda cannot capture a data member by name, so explicit captures of
+/// frame members become init-captures, and `[=]` lambdas copy the frame
+/// members they use explicitly (they would otherwise read them through the
+/// frame's `this`).
+void Emitter::editLambdaCaptures() {
+  for (const LambdaExpr *Lambda : C.Lambdas) {
+    std::string Added;
+    for (const LambdaCapture &Capture : Lambda->captures()) {
+      if (!Capture.capturesVariable())
+        continue;
+      const auto *Var = dyn_cast<VarDecl>(Capture.getCapturedVar());
+      auto It = Var ? Members.find(Var) : Members.end();
+      if (It == Members.end())
+        continue;
+      const Member &M = It->second;
+      std::string Source = M.IsReference ? "*" + M.Name : M.Name;
+      bool ByRef = Capture.getCaptureKind() == LCK_ByRef;
+      if (Lambda->isInitCapture(&Capture))
+        continue;
+      if (Capture.isExplicit()) {
+        SourceLocation Loc = SM.getSpellingLoc(Capture.getLocation());
+        R.ReplaceText(Loc, Var->getName().size(),
+                      M.Name + " = " + Source);
+      } else if (!ByRef) {
+        Added += ", " + M.Name + " = " + Source;
+      }
+    }
+    if (!Added.empty())
+      R.InsertTextAfterToken(
+          SM.getSpellingLoc(Lambda->getCaptureDefaultLoc()), Added);
+  }
+}
+
+/// Records the rewritten text of each wait's future, pointing calls of
+/// coroutines whose frames are visible at the frame class itself, then
+/// replaces each wait(...) by the value it yields.
+void Emitter::editWaitFutures() {
+  SourceLocation Begin = functionRange().getBegin();
+  for (size_t I = 0; I < C.Waits.size(); ++I) {
+    const WaitPoint &W = C.Waits[I];
+    WaitSlot &Slot = Slots[I];
+    if (W.Storage == FutureStorage::Temporary) {
+      Slot.Type = W.Future->getType();
+      Slot.Declaration = printType(Slot.Type, Ctx, Slot.Member);
+      // wait(g(args)) where g is a coroutine of this file whose frame class
+      // is complete here: construct that frame in place, with no box.
+      const auto *Call = dyn_cast<CallExpr>(stripImplicit(W.Future));
+      const FunctionDecl *Callee = Call ? Call->getDirectCallee() : nullptr;
+      const FunctionDecl *Pattern =
+          Callee && Callee->getPrimaryTemplate()
+              ? Callee->getPrimaryTemplate()->getTemplatedDecl()
+              : Callee;
+      auto Frame = Pattern ? Frames.find(Pattern) : Frames.end();
+      bool UsesDefaults = Call && llvm::any_of(Call->arguments(),
+                                               [](const Expr *Arg) {
+                                                 return isa<CXXDefaultArgExpr>(
+                                                     Arg);
+                                               });
+      const auto *CalleeRef =
+          Call ? dyn_cast<DeclRefExpr>(Call->getCallee()->IgnoreImpCasts())
+               : nullptr;
+      if (Frame != Frames.end() && Frame->second.Nameable && CalleeRef &&
+          !UsesDefaults &&
+          SM.isBeforeInTranslationUnit(Frame->second.DefinitionEnd, Begin)) {
+        std::string TemplateArgs;
+        if (Callee->getPrimaryTemplate()) {
+          TemplateArgs = "<";
+          bool First = true;
+          for (const TemplateArgument &Arg :
+               Callee->getTemplateSpecializationArgs()->asArray()) {
+            if (!First)
+              TemplateArgs += ", ";
+            First = false;
+            if (Arg.getKind() == TemplateArgument::Type)
+              TemplateArgs += printType(Arg.getAsType(), Ctx);
+            else {
+              llvm::raw_string_ostream OS(TemplateArgs);
+              Arg.print(Ctx.getPrintingPolicy(), OS, /*IncludeType=*/true);
+            }
+          }
+          TemplateArgs += ">";
+        }
+        SourceLocation NameLoc = SM.getSpellingLoc(CalleeRef->getLocation());
+        if (CalleeRef->hasExplicitTemplateArgs())
+          R.ReplaceText(NameLoc, Callee->getName().size(), Frame->second.Name);
+        else
+          R.ReplaceText(NameLoc, Callee->getName().size(),
+                        Frame->second.Name + TemplateArgs);
+        Slot.Declaration =
+            Frame->second.QualifiedName + TemplateArgs + " " + Slot.Member;
+        Slot.NeedsDestruction = true;
+      } else {
+        Slot.NeedsDestruction = needsDestruction(Slot.Type);
+      }
+      if (Slot.Type->isDependentType() &&
+          Slot.Declaration.find("<dependent type>") != std::string::npos)
+        Slot.Declaration = "decltype(" + text(W.Future->getSourceRange()) +
+                           ") " + Slot.Member;
+    } else if (W.Storage == FutureStorage::Pointer) {
+      Slot.Type = W.Future->getType().getNonReferenceType();
+      Slot.Declaration =
+          printType(Ctx.getPointerType(Slot.Type), Ctx, Slot.Member);
+    }
+    Slot.Future = text(W.Future->getSourceRange());
+  }
+  for (size_t I = 0; I < C.Waits.size(); ++I) {
+    const WaitPoint &W = C.Waits[I];
+    if (W.Use == WaitUse::Discard)
+      continue;
+    R.ReplaceText(SourceRange(SM.getSpellingLoc(W.Call->getBeginLoc()),
+                              SM.getSpellingLoc(W.Call->getEndLoc())),
+                  "std::move(" + Slots[I].Polled + ").value()");
+  }
+}
+
+/// `return e;` stores the value and leaves through the done label, which
+/// destroys the frame objects still alive; ordinary locals are destroyed
+/// by the jump itself, before them, as their later declaration requires.
+void Emitter::editReturns() {
+  for (const ReturnStmt *Return : C.Returns) {
+    const Expr *Value = Return->getRetValue();
+    std::string Store;
+    if (!Value) {
+      Store = ResultVar + ".emplace(); ";
+    } else if (VoidOutput) {
+      Store = text(Value->getSourceRange()) + "; " + ResultVar + ".emplace(); ";
+    } else {
+      std::string ValueText = text(Value->getSourceRange());
+      // `return x;` moves from a local or parameter, as C++ does.
+      const auto *Ref = dyn_cast<DeclRefExpr>(Value->IgnoreImplicit());
+      const auto *Var = Ref ? dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
+      if (Var && (Var->isLocalVarDecl() || isa<ParmVarDecl>(Var)) &&
+          !Var->getType()->isReferenceType() &&
+          !Var->getType().isVolatileQualified())
+        ValueText = "std::move(" + ValueText + ")";
+      else if (isa<InitListExpr>(Value->IgnoreImplicit()) &&
+               ValueText.front() == '{')
+        ValueText = OutputText + ValueText;
+      Store = ResultVar + ".emplace(" + ValueText + "); ";
+    }
+    R.ReplaceText(statementRange(Return, SM, LangOpts),
+                  "{ " + Store + "goto " + DoneLabel + "; }");
+  }
+}
+
+/// Records the current set of live frame objects in the state index, if it
+/// changed, so that an exception or the destructor destroys exactly them.
+std::string Emitter::syncState(SourceLocation Loc) {
+  std::vector<std::string> Current = liveDestroys();
+  if (Current == StateLive)
+    return "";
+  StateLive = Current;
+  unsigned Line = lineOf(SM, Loc);
+  State S;
+  S.Name = "Line" + std::to_string(Line);
+  for (unsigned N = 2; llvm::any_of(States, [&](const State &Other) {
+         return Other.Name == S.Name;
+       });
+       ++N)
+    S.Name = "Line" + std::to_string(Line) + "_" + std::to_string(N);
+  S.Comment = "running after line " + std::to_string(Line);
+  S.Destroy.assign(Current.rbegin(), Current.rend());
+  States.push_back(S);
+  return StateMember + " = " + StateType + "::" + S.Name + ";";
+}
+
+std::string Emitter::resumeState(unsigned Index, unsigned Line,
+                                 const std::string &Label) {
+  State S;
+  S.Name = "Wait" + std::to_string(Index);
+  S.Comment = "suspended at line " + std::to_string(Line);
+  S.ResumeLabel = Label;
+  std::vector<std::string> Current = liveDestroys();
+  S.Destroy.assign(Current.rbegin(), Current.rend());
+  StateLive = Current;
+  States.push_back(S);
+  return StateMember + " = " + StateType + "::" + S.Name + ";";
+}
+
+/// The statement that constructs a hoisted local in its frame slot.
+std::string Emitter::construction(const VarDecl *Var) {
+  const Member &M = Members.find(Var)->second;
+  const Expr *Init = Var->getInit();
+  if (M.IsReference)
+    return M.Name + " = std::addressof(" + text(Init->getSourceRange()) +
+           ");";
+  std::string Placement =
+      "::new (" + address(M.Name, M.Type) + ") " +
+      printType(M.Type.getUnqualifiedType(), Ctx);
+  if (!Init || (isa<CXXConstructExpr>(Init) &&
+                cast<CXXConstructExpr>(Init)->getParenOrBraceRange()
+                    .isInvalid() &&
+                Var->getInitStyle() == VarDecl::CInit &&
+                !Var->hasInit()))
+    return Placement + ";";
+  // The initializer as written: everything after the declarator.
+  SourceLocation DeclaratorEnd = Var->getLocation();
+  if (TypeSourceInfo *Info = Var->getTypeSourceInfo()) {
+    SourceLocation TypeEnd = Info->getTypeLoc().getEndLoc();
+    if (SM.isBeforeInTranslationUnit(DeclaratorEnd, TypeEnd))
+      DeclaratorEnd = TypeEnd;
+  }
+  SourceLocation InitBegin = Lexer::getLocForEndOfToken(
+      SM.getSpellingLoc(DeclaratorEnd), 0, SM, LangOpts);
+  std::string InitText = StringRef(text(CharSourceRange::getCharRange(
+                                       InitBegin, Lexer::getLocForEndOfToken(
+                                                      Var->getEndLoc(), 0, SM,
+                                                      LangOpts))))
+                             .trim()
+                             .str();
+  if (InitText.empty())
+    return Placement + ";";
+  if (InitText.front() == '=') {
+    InitText = StringRef(InitText).drop_front().trim().str();
+    if (InitText.front() != '{')
+      InitText = "(" + InitText + ")";
+  }
+  return Placement + InitText + ";";
+}
+
+void Emitter::emitHoistedDeclaration(const DeclStmt *Declaration) {
+  std::string Indent = lineIndent(SM, Declaration->getBeginLoc());
+  std::string Text;
+  for (const Decl *D : Declaration->decls()) {
+    const auto *Var = dyn_cast<VarDecl>(D);
+    if (!Var || !Members.count(Var))
+      continue;
+    if (!Text.empty())
+      Text += "\n" + Indent;
+    Text += construction(Var);
+    Live.push_back(objectFor(Members.find(Var)->second));
+  }
+  if (std::string Sync = syncState(Declaration->getEndLoc()); !Sync.empty())
+    Text += "\n" + Indent + Sync;
+  R.ReplaceText(statementRange(Declaration, SM, LangOpts), Text);
+}
+
+void Emitter::emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace) {
+  const WaitSlot &Slot = Slots[Index - 1];
+  std::string Indent = lineIndent(SM, W.Statement->getBeginLoc());
+  unsigned Line = lineOf(SM, W.Call->getBeginLoc());
+  std::string Label = "resume_wait" + std::to_string(Index);
+  std::string Polled = Slot.Polled;
+
+  std::string Out;
+  llvm::raw_string_ostream OS(Out);
+  std::string PollCall;
+  switch (W.Storage) {
+  case FutureStorage::Temporary:
+    OS << "::new (&" << Slot.Member << ") auto(" << Slot.Future << ");\n"
+       << Indent;
+    Live.push_back({Slot.Member, Slot.NeedsDestruction
+                                     ? destroyCall(Slot.Member, Slot.Type)
+                                     : ""});
+    PollCall = Slot.Member + ".poll(" + ContextVar + ")";
+    break;
+  case FutureStorage::Pointer:
+    OS << Slot.Member << " = corofy::frame::address(" << Slot.Future << ");\n"
+       << Indent;
+    PollCall = Slot.Member + "->poll(" + ContextVar + ")";
+    break;
+  case FutureStorage::InPlace:
+    PollCall = Slot.Future + ".poll(" + ContextVar + ")";
+    break;
+  }
+  OS << resumeState(Index, Line, Label) << "\n";
+  OS << Indent << Label << ": {\n";
+  OS << Indent << "  auto " << Polled << " = " << PollCall << ";\n";
+  OS << Indent << "  if (" << Polled << ".is_pending())\n";
+  OS << Indent << "    " << pendingReturn() << "\n";
+
+  // The statement itself, with wait(...) already replaced by the value.
+  bool IsHoistedInit = false;
+  if (W.Use == WaitUse::Initialize) {
+    const auto *Var =
+        cast<VarDecl>(cast<DeclStmt>(W.Statement)->getSingleDecl());
+    if (Members.count(Var)) {
+      IsHoistedInit = true;
+      OS << Indent << "  " << construction(Var) << "\n";
+      Live.push_back(objectFor(Members.find(Var)->second));
+    }
+  }
+  std::string Statement =
+      text(statementRange(W.Statement, SM, LangOpts));
+  bool LocalInit = W.Use == WaitUse::Initialize && !IsHoistedInit;
+  std::string After;
+  if (W.Storage == FutureStorage::Temporary) {
+    Live.erase(llvm::find_if(Live, [&](const FrameObject &Object) {
+      return Object.Member == Slot.Member;
+    }));
+    if (Slot.NeedsDestruction)
+      After += "\n" + Indent + destroyCall(Slot.Member, Slot.Type);
+  }
+  if (W.Use == WaitUse::Return) {
+    OS << Indent << "  " << indentLines(Statement, Indent + "  ") << "\n"
+       << Indent << "}";
+  } else if (LocalInit) {
+    // The local outlives this statement but no wait follows it in its block:
+    // the brace opened at the label closes at the end of the block.
+    OS << Indent << indentLines(Statement, Indent);
+    if (std::string Sync = syncState(W.Statement->getEndLoc()); !Sync.empty())
+      After += "\n" + Indent + Sync;
+    OS << After;
+    OpenedBrace = true;
+  } else {
+    if (W.Use == WaitUse::Assign)
+      OS << Indent << "  " << indentLines(Statement, Indent + "  ") << "\n";
+    OS << Indent << "}";
+    if (std::string Sync = syncState(W.Statement->getEndLoc()); !Sync.empty())
+      After += "\n" + Indent + Sync;
+    OS << After;
+  }
+  OS << "\n" << lineDirective(W.Statement->getEndLoc());
+  std::string Result = OS.str();
+  if (!Result.empty() && Result.back() == '\n')
+    Result.pop_back();
+  R.ReplaceText(statementRange(W.Statement, SM, LangOpts), Result);
+}
+
+void Emitter::walkBlock(const CompoundStmt *Block) {
+  size_t LiveMark = Live.size();
+  bool OpenedBrace = false;
+  for (const Stmt *S : Block->body()) {
+    if (const auto *Inner = dyn_cast<CompoundStmt>(S)) {
+      walkBlock(Inner);
+      continue;
+    }
+    auto Wait = llvm::find_if(
+        C.Waits, [&](const WaitPoint &W) { return W.Statement == S; });
+    if (Wait != C.Waits.end()) {
+      emitWait(*Wait, Wait - C.Waits.begin() + 1, OpenedBrace);
+      continue;
+    }
+    if (const auto *Declaration = dyn_cast<DeclStmt>(S))
+      if (llvm::any_of(Declaration->decls(), [&](const Decl *D) {
+            const auto *Var = dyn_cast<VarDecl>(D);
+            return Var && Members.count(Var) && !isa<ParmVarDecl>(Var);
+          }))
+        emitHoistedDeclaration(Declaration);
+  }
+
+  // The end of the block: close an extended brace, then destroy the frame
+  // objects declared in the block, last first.
+  std::string Indent = lineIndent(SM, Block->getRBracLoc()) + "  ";
+  std::string Tail;
+  if (OpenedBrace)
+    Tail += "}\n";
+  bool Destroyed = false;
+  while (Live.size() > LiveMark) {
+    FrameObject Object = Live.back();
+    Live.pop_back();
+    if (Object.Destroy.empty())
+      continue;
+    Tail += Object.Destroy + "\n";
+    Destroyed = true;
+  }
+  if (Destroyed)
+    if (std::string Sync = syncState(Block->getRBracLoc()); !Sync.empty())
+      Tail += Sync + "\n";
+  if (Tail.empty())
+    return;
+  std::string Outer = lineIndent(SM, Block->getRBracLoc());
+  Tail = "  " + indentLines(Tail, Indent);
+  R.InsertTextBefore(Block->getRBracLoc(), Tail + Outer);
+}
+
+std::string Emitter::pollText(bool Inline) {
+  std::string Out;
+  llvm::raw_string_ostream OS(Out);
+  const auto *Body = cast<CompoundStmt>(C.Function->getBody());
+  std::string Signature =
+      "corofy::Poll<" + OutputText + "> " +
+      (Inline ? std::string("poll")
+              : FrameClass + templateArgsText() + "::poll") +
+      "(corofy::Context &" + ContextVar + ")";
+  if (!Inline) {
+    if (C.Template)
+      OS << text(C.Template->getTemplateParameters()->getSourceRange())
+         << "\n";
+    OS << "inline ";
+  }
+  OS << Signature << " try {\n";
+  OS << "  corofy::Poll<" << OutputText << "> " << ResultVar << ";\n";
+  OS << "  switch (" << StateMember << ") {\n";
+  OS << "  case " << StateType << "::Start:\n    break;\n";
+  for (const State &S : States)
+    if (!S.ResumeLabel.empty())
+      OS << "  case " << StateType << "::" << S.Name << ": // "
+         << S.Comment.substr(S.Comment.find("line")) << "\n    goto "
+         << S.ResumeLabel << ";\n";
+  OS << "  default:\n    corofy::frame::polled_after_completion(\""
+     << DisplayName << "\");\n  }\n";
+  // The body as the user wrote it, between its braces.
+  OS << "  {" << "\n" << lineDirective(Body->getLBracLoc());
+  std::string Inner = text(CharSourceRange::getCharRange(
+      Body->getLBracLoc().getLocWithOffset(1), Body->getRBracLoc()));
+  StringRef InnerRef(Inner);
+  if (InnerRef.starts_with("\n"))
+    InnerRef = InnerRef.drop_front();
+  OS << InnerRef.rtrim(" \t");
+  if (!InnerRef.rtrim(" \t").ends_with("\n"))
+    OS << "\n";
+  OS << outputLineDirective();
+  OS << "  }\n";
+  if (VoidOutput)
+    OS << "  " << ResultVar << ".emplace();\n";
+  else
+    OS << "  corofy::frame::missing_return(\"" << DisplayName << "\");\n";
+  OS << DoneLabel << ":\n";
+  OS << "  " << DestroyFn << "();\n";
+  OS << "  " << StateMember << " = " << StateType << "::Done;\n";
+  OS << "  return " << ResultVar << ";\n";
+  OS << "} catch (...) {\n";
+  OS << "  " << DestroyFn << "();\n";
+  OS << "  " << StateMember << " = " << StateType << "::Done;\n";
+  OS << "  throw;\n";
+  OS << "}\n";
+  return Out;
+}
+
+std::string Emitter::templateArgsText() const {
+  if (!C.Template)
+    return "";
+  std::string Text = "<";
+  bool First = true;
+  for (const NamedDecl *Param : *C.Template->getTemplateParameters()) {
+    if (!First)
+      Text += ", ";
+    First = false;
+    Text += Param->getName();
+    if (Param->isParameterPack())
+      Text += "...";
+  }
+  return Text + ">";
+}
+
+std::string Emitter::classText() {
+  bool Local = C.hasLocalFrame();
+  std::string Out;
+  llvm::raw_string_ostream OS(Out);
+  PresumedLoc Where = SM.getPresumedLoc(C.Function->getLocation());
+  OS << "/// The state machine corofy wrote for the coroutine '" << DisplayName
+     << "' (" << llvm::sys::path::filename(Where.getFilename()) << ":"
+     << Where.getLine() << ").\n";
+  if (C.Template)
+    OS << text(C.Template->getTemplateParameters()->getSourceRange()) << "\n";
+  OS << "class " << FrameClass << " {\npublic:\n";
+  OS << "  using Output = " << OutputText << ";\n\n";
+
+  // Construction from the arguments, and moves before the first poll.
+  std::vector<std::string> CtorParams, CtorInits, MoveInits;
+  if (C.isMember()) {
+    std::string SelfType = printType(
+        cast<CXXMethodDecl>(C.Function)->getThisType(), Ctx);
+    CtorParams.push_back(SelfType + " " + SelfMember);
+    CtorInits.push_back(SelfMember + "(" + SelfMember + ")");
+    MoveInits.push_back(SelfMember + "(other." + SelfMember + ")");
+  }
+  for (const ParmVarDecl *Param : StoredParams) {
+    const Member &M = Members.find(Param)->second;
+    CtorParams.push_back(M.Declaration);
+    bool LValueRef = M.Type->isLValueReferenceType();
+    CtorInits.push_back(M.Name + "(" +
+                        (LValueRef ? M.Name : "std::move(" + M.Name + ")") +
+                        ")");
+    MoveInits.push_back(M.Name + "(" +
+                        (LValueRef ? "other." + M.Name
+                                   : "std::move(other." + M.Name + ")") +
+                        ")");
+  }
+  OS << "  " << (CtorParams.size() == 1 ? "explicit " : "") << FrameClass
+     << "(" << llvm::join(CtorParams, ", ") << ")";
+  if (!CtorInits.empty())
+    OS << "\n      : " << llvm::join(CtorInits, ", ");
+  OS << " {}\n";
+  OS << "  " << FrameClass << "(" << FrameClass << " &&other)";
+  if (!MoveInits.empty())
+    OS << "\n      : " << llvm::join(MoveInits, ", ");
+  OS << " {\n    if (other." << StateMember << " != " << StateType
+     << "::Start)\n      corofy::frame::moved_after_start(\"" << DisplayName
+     << "\");\n    other." << StateMember << " = " << StateType
+     << "::Done;\n  }\n";
+  OS << "  " << FrameClass << " &operator=(" << FrameClass
+     << " &&) = delete;\n";
+  OS << "  ~" << FrameClass << "() { " << DestroyFn << "(); }\n\n";
+  if (Local)
+    OS << indentLines("  " + pollText(/*Inline=*/true), "  ");
+  else
+    OS << "  corofy::Poll<" << OutputText << "> poll(corofy::Context &"
+       << ContextVar << ");\n";
+
+  OS << "\nprivate:\n";
+  size_t StateCount = States.size() + 2;
+  OS << "  enum class " << StateType << " : "
+     << (StateCount <= 256 ? "unsigned char" : "unsigned short") << " {\n";
+  OS << "    Start, // not started\n";
+  for (const State &S : States)
+    OS << "    " << S.Name << ", // " << S.Comment << "\n";
+  OS << "    Done, // completed\n  };\n\n";
+
+  OS << "  void " << DestroyFn << "() noexcept {\n";
+  OS << "    switch (" << StateMember << ") {\n";
+  for (const State &S : States) {
+    if (S.Destroy.empty())
+      continue;
+    OS << "    case " << StateType << "::" << S.Name << ":\n";
+    for (const std::string &Destroy : S.Destroy)
+      OS << "      " << Destroy << "\n";
+    OS << "      break;\n";
+  }
+  OS << "    default:\n      break;\n    }\n  }\n\n";
+
+  OS << "  " << StateType << " " << StateMember << " = " << StateType
+     << "::Start;\n";
+  if (C.isMember())
+    OS << "  " << CtorParams.front() << ";\n";
+  for (const ParmVarDecl *Param : StoredParams)
+    OS << "  " << Members.find(Param)->second.Declaration << ";\n";
+  for (const LocalVar &Local : C.Locals) {
+    auto It = Members.find(Local.Var);
+    if (It == Members.end())
+      continue;
+    OS << "  union { " << It->second.Declaration << "; }; // line "
+       << lineOf(SM, Local.Var->getLocation()) << "\n";
+  }
+  bool AnySlot = llvm::any_of(
+      Slots, [](const WaitSlot &Slot) { return !Slot.Member.empty(); });
+  if (AnySlot) {
+    OS << "  union { // the future of each wait, one at a time\n";
+    for (size_t I = 0; I < Slots.size(); ++I)
+      if (!Slots[I].Member.empty())
+        OS << "    " << Slots[I].Declaration << "; // line "
+           << lineOf(SM, C.Waits[I].Call->getBeginLoc()) << "\n";
+    OS << "  };\n";
+  }
+  OS << "};\n";
+  return Out;
+}
+
+FrameText Emitter::emit() {
+  chooseNames();
+  editUses();
+  editLambdaCaptures();
+  editWaitFutures();
+  editReturns();
+  walkBlock(cast<CompoundStmt>(C.Function->getBody()));
+
+  std::vector<std::string> Args;
+  if (C.isMember())
+    Args.push_back("this");
+  for (const ParmVarDecl *Param : StoredParams)
+    Args.push_back(Param->getType()->isLValueReferenceType()
+                       ? Param->getName().str()
+                       : "std::move(" + Param->getName().str() + ")");
+  std::string Construct =
+      FrameClass + templateArgsText() + "(" + llvm::join(Args, ", ") + ")";
+  std::string Return =
+      "  return corofy::Async<" + OutputText + ">(" + Construct + ");\n";
+
+  FrameText Result;
+  if (C.hasLocalFrame()) {
+    Result.Body = "{\n" + outputLineDirective() + "  " +
+                  indentLines(classText(), "  ") + Return + "}";
+  } else {
+    Result.BeforeFunction = outputLineDirective() + classText() + "\n" +
+                            pollText(/*Inline=*/false) + "\n" +
+                            lineDirective(functionRange().getBegin());
+    Result.Body = "{\n" + outputLineDirective() + Return + "}";
+  }
+  if (Options.LineDirectives) {
+    PresumedLoc End =
+        SM.getPresumedLoc(SM.getExpansionLoc(C.Function->getEndLoc()));
+    Result.Body += llvm::formatv("\n#line {0} \"{1}\"\n", End.getLine(),
+                                 End.getFilename());
+  }
+  return Result;
+}
+
+/// The name of \p Function usable as part of an identifier.
+std::string identifierFor(const FunctionDecl *Function) {
+  std::string Name = Function->getNameAsString();
+  for (char &Ch : Name)
+    if (!isAlphanumeric(Ch) && Ch != '_')
+      Ch = '_';
+  return Name;
+}
+
+} // namespace
+
+FrameNames nameFrames(const std::vector<Coroutine> &Coroutines,
+                      ASTContext &Ctx) {
+  FrameNames Frames;
+  llvm::StringSet<> Taken;
+  for (const Coroutine &C : Coroutines) {
+    FrameName Frame;
+    std::string Base = identifierFor(C.Function) + "_frame";
+    if (C.hasLocalFrame()) {
+      // Unique within the function: the emitter's own name scope decides.
+      Frame.Name = Base;
+      Frames[C.Function] = Frame;
+      continue;
+    }
+    const DeclContext *Scope = C.Function->getDeclContext();
+    auto IsFree = [&](StringRef Candidate) {
+      std::string Key =
+          (Twine(reinterpret_cast<uintptr_t>(Scope)) + ":" + Candidate).str();
+      if (Taken.contains(Key))
+        return false;
+      IdentifierInfo &Id = Ctx.Idents.get(Candidate);
+      for (const DeclContext *DC = Scope; DC; DC = DC->getParent())
+        if (!DC->lookup(&Id).empty())
+          return false;
+      Taken.insert(Key);
+      return true;
+    };
+    Frame.Name = Base;
+    for (unsigned N = 2; !IsFree(Frame.Name); ++N)
+      Frame.Name = Base + "_" + std::to_string(N);
+    std::string Qualifier;
+    for (const DeclContext *DC = Scope; DC && !DC->isTranslationUnit();
+         DC = DC->getParent())
+      if (const auto *NS = dyn_cast<NamespaceDecl>(DC);
+          NS && !NS->isAnonymousNamespace() && !NS->isInline())
+        Qualifier = NS->getName().str() + "::" + Qualifier;
+    Frame.QualifiedName = Qualifier + Frame.Name;
+    Frame.Nameable = true;
+    Frame.DefinitionEnd = C.Function->getEndLoc();
+    Frames[C.Function] = Frame;
+  }
+  return Frames;
+}
+
+FrameText emitFrame(const Coroutine &C, const FrameNames &Frames,
+                    Rewriter &Scratch, const RewriteOptions &Options) {
+  return Emitter(C, Frames, Scratch, Options).emit();
+}
+
+} // namespace corofy

@@ -1,0 +1,213 @@
+//===- corofy.cpp - The corofy command-line tool --------------------------===//
+//
+// Part of corofy, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+//
+// A thin driver over lib/Transform: parses the inputs with the flags of a
+// compilation database (or the ones after `--`), rewrites their coroutines
+// and writes each result atomically, never touching an input.
+//
+//===----------------------------------------------------------------------===//
+
+#include "corofy/Transform/CoroutineRewriter.h"
+
+#include "clang/Tooling/ArgumentsAdjusters.h"
+#include "clang/Tooling/CompilationDatabase.h"
+#include "clang/Tooling/Tooling.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace clang::tooling;
+using namespace llvm;
+
+static cl::OptionCategory CorofyCategory("corofy options");
+
+static cl::list<std::string> Inputs(cl::Positional, cl::OneOrMore,
+                                   cl::desc("<input files>"),
+                                   cl::cat(CorofyCategory));
+
+static cl::opt<std::string>
+    OutputFile("o",
+               cl::desc("Write the result to <file> ('-' for standard "
+                        "output). Default: <input>_corofied.<ext> beside "
+                        "each input"),
+               cl::value_desc("file"), cl::cat(CorofyCategory));
+
+static cl::opt<std::string>
+    BuildPath("p",
+              cl::desc("Read compiler flags from <build-dir>/"
+                       "compile_commands.json"),
+              cl::value_desc("build-dir"), cl::cat(CorofyCategory));
+
+static cl::opt<bool> LineDirectives(
+    "line-directives",
+    cl::desc("Emit #line directives so that compiler errors and debuggers "
+             "point at the original source"),
+    cl::init(false), cl::cat(CorofyCategory));
+
+static cl::extrahelp MoreHelp(R"(
+corofy rewrites each function declared to return coroutine<T> into a state
+machine class with a poll(corofy::Context&) method; every wait(f) becomes a
+point where the coroutine suspends until the future f is ready. Everything
+else in the file is kept byte for byte.
+
+Compiler flags come from the arguments after '--', else from the
+compile_commands.json of -p <build-dir> or of a parent directory of the
+input, else default to -std=c++20. corofy's own headers are always found.
+
+Examples:
+  corofy main.cpp                      writes main_corofied.cpp
+  corofy main.cpp -o - -- -Iinclude    prints the result
+  corofy -p build src/a.cpp src/b.cpp  uses build/compile_commands.json
+)");
+
+static void printVersion(raw_ostream &OS) {
+  OS << "corofy " COROFY_VERSION " (built with LLVM " LLVM_VERSION_STRING
+        ")\n";
+}
+
+/// Where corofy's headers are: beside an installed tool, else the source
+/// tree it was built from.
+static std::string corofyIncludeDir(const char *Argv0) {
+  std::string Executable =
+      sys::fs::getMainExecutable(Argv0, (void *)&corofyIncludeDir);
+  SmallString<256> Installed(sys::path::parent_path(
+      sys::path::parent_path(Executable)));
+  sys::path::append(Installed, "include");
+  SmallString<256> Probe(Installed);
+  sys::path::append(Probe, "corofy", "corofy.hpp");
+  if (sys::fs::exists(Probe))
+    return std::string(Installed);
+  return COROFY_SOURCE_INCLUDE_DIR;
+}
+
+static std::string defaultOutputName(StringRef Input) {
+  SmallString<256> Name(sys::path::parent_path(Input));
+  sys::path::append(Name, sys::path::stem(Input) + "_corofied" +
+                              sys::path::extension(Input));
+  return std::string(Name);
+}
+
+static bool hasFlag(const CommandLineArguments &Args, StringRef Prefix) {
+  return any_of(Args, [&](const std::string &Arg) {
+    return StringRef(Arg).starts_with(Prefix);
+  });
+}
+
+int main(int argc, const char **argv) {
+  InitLLVM Init(argc, argv);
+  cl::SetVersionPrinter(printVersion);
+  cl::HideUnrelatedOptions(CorofyCategory);
+
+  // Flags after `--` form a fixed compilation database; the rest are ours.
+  std::string DatabaseError;
+  std::unique_ptr<CompilationDatabase> Database =
+      FixedCompilationDatabase::loadFromCommandLine(argc, argv, DatabaseError);
+  if (!DatabaseError.empty()) {
+    WithColor::error(errs(), "corofy") << DatabaseError << "\n";
+    return 1;
+  }
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "corofy: turns coroutine<T> functions with wait(f) suspension "
+          "points into C++ state machines\n"))
+    return 1;
+
+  if (!OutputFile.empty() && Inputs.size() > 1) {
+    WithColor::error(errs(), "corofy")
+        << "-o can only be used with a single input file\n";
+    return 1;
+  }
+
+  std::vector<std::string> Sources;
+  std::map<std::string, std::string> OutputNames; // absolute input -> output
+  for (const std::string &Input : Inputs) {
+    if (!sys::fs::is_regular_file(Input)) {
+      WithColor::error(errs(), "corofy")
+          << "no such file: '" << Input << "'\n";
+      return 1;
+    }
+    std::string Output =
+        OutputFile.empty() ? defaultOutputName(Input) : OutputFile.getValue();
+    if (Output != "-" && sys::fs::equivalent(Input, Output)) {
+      WithColor::error(errs(), "corofy")
+          << "refusing to overwrite the input file '" << Input << "'\n";
+      return 1;
+    }
+    SmallString<256> Absolute(Input);
+    sys::fs::make_absolute(Absolute);
+    sys::path::remove_dots(Absolute, /*remove_dot_dot=*/true);
+    Sources.push_back(std::string(Absolute));
+    OutputNames[std::string(Absolute)] = Output;
+  }
+
+  if (!Database && !BuildPath.empty()) {
+    Database =
+        CompilationDatabase::autoDetectFromDirectory(BuildPath, DatabaseError);
+    if (!Database) {
+      WithColor::error(errs(), "corofy")
+          << "cannot read a compilation database from '" << BuildPath
+          << "': " << DatabaseError << "\n";
+      return 1;
+    }
+  }
+  if (!Database)
+    Database = CompilationDatabase::autoDetectFromSource(Sources.front(),
+                                                         DatabaseError);
+  if (!Database)
+    Database = std::make_unique<FixedCompilationDatabase>(
+        ".", std::vector<std::string>{});
+
+  ClangTool Tool(*Database, Sources);
+  std::string IncludeDir = corofyIncludeDir(argv[0]);
+  Tool.appendArgumentsAdjuster(
+      [IncludeDir](const CommandLineArguments &Args, StringRef) {
+        CommandLineArguments Adjusted = Args;
+        std::vector<std::string> Extra;
+        if (!hasFlag(Args, "-std=") && !hasFlag(Args, "--std="))
+          Extra.push_back("-std=c++20");
+        if (!hasFlag(Args, "-resource-dir"))
+          Extra.push_back("-resource-dir=" COROFY_CLANG_RESOURCE_DIR);
+        // After the user's own include paths, so theirs win.
+        Extra.push_back("-idirafter");
+        Extra.push_back(IncludeDir);
+        // A coroutine<void> that runs off its end is fine before rewriting;
+        // the compiler checks the rewritten file.
+        Extra.push_back("-Wno-return-type");
+        // Insert after the compiler name so that flags follow it.
+        Adjusted.insert(Adjusted.begin() + (Adjusted.empty() ? 0 : 1),
+                        Extra.begin(), Extra.end());
+        return Adjusted;
+      });
+
+  corofy::RewriteOptions Options;
+  Options.LineDirectives = LineDirectives;
+  corofy::RewriteActionFactory Factory(Options, OutputNames);
+  Tool.run(&Factory);
+
+  int Status = 0;
+  for (const std::string &Source : Sources) {
+    auto Result = Factory.results().find(Source);
+    if (Result == Factory.results().end()) {
+      Status = 1; // its errors were printed as they were found
+      continue;
+    }
+    const std::string &Output = OutputNames[Source];
+    if (Error E = writeToOutput(Output, [&](raw_ostream &OS) -> Error {
+          OS << Result->second;
+          return Error::success();
+        })) {
+      WithColor::error(errs(), "corofy")
+          << "cannot write '" << Output << "': " << toString(std::move(E))
+          << "\n";
+      Status = 1;
+    }
+  }
+  return Status;
+}
