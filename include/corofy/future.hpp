@@ -36,13 +36,17 @@ public:
   // Trivial when T is, so that a Poll of a scalar is returned in registers.
   Poll(const Poll &) requires std::is_trivially_copy_constructible_v<T>
   = default;
-  Poll(const Poll &other) : ready_(other.ready_) {
+  Poll(const Poll &other)
+    requires(std::is_copy_constructible_v<T> &&
+             !std::is_trivially_copy_constructible_v<T>)
+      : ready_(other.ready_) {
     if (ready_)
       ::new (&value_) T(other.value_);
   }
   Poll(Poll &&) requires std::is_trivially_move_constructible_v<T>
   = default;
   Poll(Poll &&other) noexcept(std::is_nothrow_move_constructible_v<T>)
+    requires(!std::is_trivially_move_constructible_v<T>)
       : ready_(other.ready_) {
     if (ready_)
       ::new (&value_) T(std::move(other.value_));
@@ -51,11 +55,25 @@ public:
   = default;
   Poll &operator=(Poll &&) requires std::is_trivially_copyable_v<T>
   = default;
-  Poll &operator=(Poll other) requires(!std::is_trivially_copyable_v<T>) {
-    reset();
-    if (other.ready_) {
-      ::new (&value_) T(std::move(other.value_));
-      ready_ = true;
+  Poll &operator=(const Poll &other)
+    requires(std::is_copy_constructible_v<T> &&
+             !std::is_trivially_copyable_v<T>)
+  {
+    if (this != &other) {
+      reset();
+      if (other.ready_)
+        emplace(other.value_);
+    }
+    return *this;
+  }
+  Poll &operator=(Poll &&other) noexcept(
+      std::is_nothrow_move_constructible_v<T>)
+    requires(!std::is_trivially_copyable_v<T>)
+  {
+    if (this != &other) {
+      reset();
+      if (other.ready_)
+        emplace(std::move(other.value_));
     }
     return *this;
   }
@@ -120,8 +138,9 @@ private:
 };
 
 /// Anything that can be polled to completion.
+/// A const future is not one: polling changes it.
 template <class F>
-concept Future = requires(std::remove_cvref_t<F> &future, Context &cx) {
+concept Future = requires(std::remove_reference_t<F> &future, Context &cx) {
   typename std::remove_cvref_t<F>::Output;
   {
     future.poll(cx)
@@ -163,6 +182,10 @@ public:
     requires(!Future<U> && std::convertible_to<U, T>)
   __attribute__((error("this function is a corofy coroutine: run corofy on "
                        "this file and compile its output"))) Async(U &&);
+
+  /// `return {};` ends a coroutine<void> early in the untransformed source.
+  __attribute__((error("this function is a corofy coroutine: run corofy on "
+                       "this file and compile its output"))) Async();
 
   Async(Async &&other) noexcept
       : object_(std::exchange(other.object_, nullptr)),

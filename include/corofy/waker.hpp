@@ -34,17 +34,17 @@ public:
 
   Waker(const Waker &other) noexcept
       : data_(other.vtable_->clone(other.data_)), vtable_(other.vtable_) {}
-  Waker(Waker &&other) noexcept
-      : data_(std::exchange(other.data_, nullptr)), vtable_(other.vtable_) {}
+  /// Leaves \p other a no-op waker, still safe to copy, wake and destroy.
+  Waker(Waker &&other) noexcept : data_(other.data_), vtable_(other.vtable_) {
+    other.data_ = &NoopVTable;
+    other.vtable_ = &NoopVTable;
+  }
   Waker &operator=(Waker other) noexcept {
     std::swap(data_, other.data_);
     std::swap(vtable_, other.vtable_);
     return *this;
   }
-  ~Waker() {
-    if (data_)
-      vtable_->drop(data_);
-  }
+  ~Waker() { vtable_->drop(data_); }
 
   /// Asks for the task to be polled again. Safe from any thread; waking a
   /// task more than once before it runs is allowed.
@@ -60,6 +60,10 @@ public:
   static Waker noop() noexcept;
 
 private:
+  static constexpr WakerVTable NoopVTable{
+      [](const void *data) { return data; }, [](const void *) {},
+      [](const void *) {}};
+
   const void *data_;
   const WakerVTable *vtable_;
 };
@@ -68,18 +72,15 @@ private:
 class Context {
 public:
   explicit Context(const Waker &waker) noexcept : waker_(waker) {}
+  /// The context only refers to the waker: it must outlive the context.
+  explicit Context(Waker &&) = delete;
   const Waker &waker() const noexcept { return waker_; }
 
 private:
   const Waker &waker_;
 };
 
-inline Waker Waker::noop() noexcept {
-  static constexpr WakerVTable vtable{
-      [](const void *data) { return data; }, [](const void *) {},
-      [](const void *) {}};
-  return Waker(&vtable, &vtable);
-}
+inline Waker Waker::noop() noexcept { return Waker(&NoopVTable, &NoopVTable); }
 
 } // namespace corofy
 
