@@ -80,6 +80,17 @@ std::string lineIndent(const SourceManager &SM, SourceLocation Loc) {
   return Buffer.substr(LineStart, End - LineStart).str();
 }
 
+/// The characters of a token range, up to the end of its last token.
+/// Rewriter measures the last token of a token range as originally spelled,
+/// which cuts the text short when that token was itself replaced.
+CharSourceRange charRange(SourceRange Range, const SourceManager &SM,
+                          const LangOptions &LangOpts) {
+  SourceLocation Begin = SM.getSpellingLoc(Range.getBegin());
+  SourceLocation End = SM.getSpellingLoc(Range.getEnd());
+  return CharSourceRange::getCharRange(
+      Begin, Lexer::getLocForEndOfToken(End, 0, SM, LangOpts));
+}
+
 /// The source range of a statement including its terminating semicolon.
 CharSourceRange statementRange(const Stmt *S, const SourceManager &SM,
                                const LangOptions &LangOpts) {
@@ -89,7 +100,7 @@ CharSourceRange statementRange(const Stmt *S, const SourceManager &SM,
     if (Next && Next->is(tok::semi))
       End = Next->getLocation();
   }
-  return CharSourceRange::getTokenRange(S->getBeginLoc(), End);
+  return charRange(SourceRange(S->getBeginLoc(), End), SM, LangOpts);
 }
 
 unsigned lineOf(const SourceManager &SM, SourceLocation Loc) {
@@ -306,7 +317,7 @@ private:
     return R.getRewrittenText(Range);
   }
   std::string text(SourceRange Range) const {
-    return text(CharSourceRange::getTokenRange(Range));
+    return text(charRange(Range, SM, LangOpts));
   }
   std::string lineDirective(SourceLocation Loc) const {
     if (!Options.LineDirectives)
@@ -499,7 +510,10 @@ void Emitter::editUses() {
     SourceLocation Loc = SM.getSpellingLoc(Access->getBeginLoc());
     unsigned Length = Lexer::MeasureTokenLength(Loc, SM, LangOpts);
     R.ReplaceText(Loc, Length,
-                  SelfMember + "->" + R.getRewrittenText(SourceRange(Loc)));
+                  SelfMember + "->" +
+                      Lexer::getSourceText(CharSourceRange::getTokenRange(Loc),
+                                           SM, LangOpts)
+                          .str());
   }
 }
 
@@ -568,11 +582,21 @@ void Emitter::editWaitFutures() {
           !UsesDefaults &&
           SM.isBeforeInTranslationUnit(Frame->second.DefinitionEnd, Begin)) {
         std::string TemplateArgs;
-        if (Callee->getPrimaryTemplate()) {
+        const TemplateArgumentList *Deduced =
+            Callee->getTemplateSpecializationArgs();
+        if (Deduced && CalleeRef->hasExplicitTemplateArgs() &&
+            CalleeRef->getNumTemplateArgs() == Deduced->size()) {
+          // All arguments written: keep the user's spelling.
+          TemplateArgs = Lexer::getSourceText(
+                             charRange(SourceRange(CalleeRef->getLAngleLoc(),
+                                                   CalleeRef->getRAngleLoc()),
+                                       SM, LangOpts),
+                             SM, LangOpts)
+                             .str();
+        } else if (Deduced) {
           TemplateArgs = "<";
           bool First = true;
-          for (const TemplateArgument &Arg :
-               Callee->getTemplateSpecializationArgs()->asArray()) {
+          for (const TemplateArgument &Arg : Deduced->asArray()) {
             if (!First)
               TemplateArgs += ", ";
             First = false;
@@ -612,8 +636,7 @@ void Emitter::editWaitFutures() {
     const WaitPoint &W = C.Waits[I];
     if (W.Use == WaitUse::Discard)
       continue;
-    R.ReplaceText(SourceRange(SM.getSpellingLoc(W.Call->getBeginLoc()),
-                              SM.getSpellingLoc(W.Call->getEndLoc())),
+    R.ReplaceText(charRange(W.Call->getSourceRange(), SM, LangOpts),
                   "std::move(" + Slots[I].Polled + ").value()");
   }
 }
@@ -625,14 +648,20 @@ void Emitter::editReturns() {
   for (const ReturnStmt *Return : C.Returns) {
     const Expr *Value = Return->getRetValue();
     std::string Store;
-    if (!Value) {
+    const Expr *Bare = Value ? Value->IgnoreImplicit() : nullptr;
+    bool EmptyBraces =
+        Bare && ((isa<InitListExpr>(Bare) &&
+                  cast<InitListExpr>(Bare)->getNumInits() == 0) ||
+                 (isa<CXXConstructExpr>(Bare) &&
+                  cast<CXXConstructExpr>(Bare)->getNumArgs() == 0));
+    if (!Value || (VoidOutput && EmptyBraces)) {
       Store = ResultVar + ".emplace(); ";
     } else if (VoidOutput) {
       Store = text(Value->getSourceRange()) + "; " + ResultVar + ".emplace(); ";
     } else {
       std::string ValueText = text(Value->getSourceRange());
       // `return x;` moves from a local or parameter, as C++ does.
-      const auto *Ref = dyn_cast<DeclRefExpr>(Value->IgnoreImplicit());
+      const auto *Ref = dyn_cast<DeclRefExpr>(stripImplicit(Value));
       const auto *Var = Ref ? dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
       if (Var && (Var->isLocalVarDecl() || isa<ParmVarDecl>(Var)) &&
           !Var->getType()->isReferenceType() &&
@@ -911,7 +940,8 @@ std::string Emitter::pollText(bool Inline) {
     OS << "  " << ResultVar << ".emplace();\n";
   else
     OS << "  corofy::frame::missing_return(\"" << DisplayName << "\");\n";
-  OS << DoneLabel << ":\n";
+  if (!C.Returns.empty())
+    OS << DoneLabel << ":\n";
   OS << "  " << DestroyFn << "();\n";
   OS << "  " << StateMember << " = " << StateType << "::Done;\n";
   OS << "  return " << ResultVar << ";\n";
@@ -955,9 +985,8 @@ std::string Emitter::classText() {
   // Construction from the arguments, and moves before the first poll.
   std::vector<std::string> CtorParams, CtorInits, MoveInits;
   if (C.isMember()) {
-    std::string SelfType = printType(
-        cast<CXXMethodDecl>(C.Function)->getThisType(), Ctx);
-    CtorParams.push_back(SelfType + " " + SelfMember);
+    CtorParams.push_back(printType(
+        cast<CXXMethodDecl>(C.Function)->getThisType(), Ctx, SelfMember));
     CtorInits.push_back(SelfMember + "(" + SelfMember + ")");
     MoveInits.push_back(SelfMember + "(other." + SelfMember + ")");
   }

@@ -1,0 +1,27 @@
+// A coroutine without any wait is still a lazy state machine.
+// RUN: %corofy %s -o %t.cpp -- -I%inputs
+// RUN: grep -v '^ *//' %t.cpp | FileCheck %s
+// RUN: %cxx %t.cpp %runtime -o %t.exe
+// RUN: %t.exe | FileCheck %s --check-prefix=OUT
+
+#include "leaf.hpp"
+
+coroutine<int> constant() {
+  std::printf("running\n");
+  return 7;
+}
+
+// CHECK: class constant_frame {
+// CHECK: enum class State : unsigned char {
+// CHECK-NEXT: Start,
+// CHECK-NEXT: Done,
+// CHECK-NOT: union
+
+int main() {
+  auto future = constant();
+  std::printf("created\n");
+  std::printf("%d\n", pollToEnd(future));
+}
+// OUT: created
+// OUT-NEXT: running
+// OUT-NEXT: 7

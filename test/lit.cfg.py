@@ -1,0 +1,41 @@
+# -*- Python -*-
+# lit configuration of corofy's tests: each test runs corofy, checks its
+# output or diagnostics with FileCheck, and compiles and runs the result.
+
+import os
+
+import lit.formats
+
+config.name = "corofy"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".cpp", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.corofy_obj_root, "test")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.corofy_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])]
+)
+# Sanitizer runtimes print to stderr and fail the test on any finding.
+config.environment["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+
+inputs = os.path.join(config.test_source_root, "Inputs")
+# The generated code must compile cleanly with warnings as errors.
+cxxflags = " ".join(
+    [
+        "-std=c++20",
+        "-O1",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-Wno-unused-parameter",
+        "-I" + config.corofy_include_dir,
+        "-I" + inputs,
+        config.sanitizer_flags,
+    ]
+)
+config.substitutions.append(("%corofy", os.path.join(config.corofy_tools_dir, "corofy")))
+config.substitutions.append(("%cxx", config.cxx + " " + cxxflags))
+config.substitutions.append(("%runtime", config.corofy_runtime_lib + " -pthread"))
+config.substitutions.append(("%inputs", inputs))
