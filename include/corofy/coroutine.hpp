@@ -48,6 +48,10 @@ namespace frame {
 [[noreturn]] void moved_after_start(const char *coroutine) noexcept;
 /// Reports a non-void coroutine that ran off the end of its body and aborts.
 [[noreturn]] void missing_return(const char *coroutine) noexcept;
+/// The address of the future a wait polls in place (lvalue or xvalue).
+template <class T> std::remove_reference_t<T> *address(T &&object) noexcept {
+  return std::addressof(object);
+}
 } // namespace frame
 
 } // namespace corofy

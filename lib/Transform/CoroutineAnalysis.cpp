@@ -96,6 +96,22 @@ const Expr *stripStatementExpr(const Expr *E) {
   }
 }
 
+/// True when a reference initialized by \p Init extends a temporary's life.
+bool bindsTemporary(const Expr *Init) {
+  while (Init) {
+    Init = Init->IgnoreParens();
+    if (isa<MaterializeTemporaryExpr>(Init))
+      return true;
+    if (const auto *Cleanups = dyn_cast<ExprWithCleanups>(Init))
+      Init = Cleanups->getSubExpr();
+    else if (const auto *Cast = dyn_cast<ImplicitCastExpr>(Init))
+      Init = Cast->getSubExpr();
+    else
+      return false;
+  }
+  return false;
+}
+
 /// Collects coroutines and checks the placement of every wait() in the main
 /// file.
 class Analyzer : public RecursiveASTVisitor<Analyzer> {
@@ -388,8 +404,7 @@ void Analyzer::decideHoisting(Coroutine &C) {
       continue;
     }
     QualType Type = Var->getType();
-    if (Type->isReferenceType() && Var->getInit() &&
-        isa<MaterializeTemporaryExpr>(Var->getInit()->IgnoreImplicit())) {
+    if (Type->isReferenceType() && bindsTemporary(Var->getInit())) {
       report(Diags, Var->getLocation(),
              Problem::HoistedReferenceToTemporary)
           << Var;

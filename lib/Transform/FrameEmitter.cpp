@@ -150,6 +150,13 @@ std::string printType(QualType T, ASTContext &Ctx, StringRef Name = "") {
   std::string Text;
   llvm::raw_string_ostream OS(Text);
   T.print(OS, Policy, Name);
+  // Sugar that goes through a library's reserved names (the reference
+  // typedef of std::vector, say) reads worse than the type itself.
+  if (!T->isDependentType() && StringRef(Text).contains("__")) {
+    Text.clear();
+    TypeName::getFullyQualifiedType(T.getCanonicalType(), Ctx, false)
+        .print(OS, Policy, Name);
+  }
   return Text;
 }
 
@@ -336,7 +343,7 @@ private:
   void editLambdaCaptures();
   void editWaitFutures();
   void editReturns();
-  void walkBlock(const CompoundStmt *Block);
+  std::string walkBlock(const CompoundStmt *Block);
   void emitHoistedDeclaration(const DeclStmt *Declaration);
   std::string construction(const VarDecl *Var);
   void emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace);
@@ -405,7 +412,7 @@ private:
   std::vector<State> States;
   std::vector<FrameObject> Live;
   std::vector<std::string> StateLive{}; // live set recorded in state_
-  std::vector<std::string> HoistedInOrder;
+  std::string BodyTail; // destroys the body's frame objects after the body
 };
 
 void Emitter::chooseNames() {
@@ -467,7 +474,6 @@ void Emitter::chooseNames() {
       M.Declaration = printType(M.Type.getUnqualifiedType(), Ctx, M.Name);
     }
     Members[Var] = M;
-    HoistedInOrder.push_back(M.Name);
   }
 
   unsigned Index = 0;
@@ -851,12 +857,22 @@ void Emitter::emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace) {
   R.ReplaceText(statementRange(W.Statement, SM, LangOpts), Result);
 }
 
-void Emitter::walkBlock(const CompoundStmt *Block) {
+/// Rewrites the waits and hoisted declarations of a block and returns the
+/// statements that must follow the block: the destruction of its frame
+/// objects. They run after the block's ordinary locals are destroyed, which
+/// were all declared after them (a local declared before a wait in its block
+/// is a frame object).
+std::string Emitter::walkBlock(const CompoundStmt *Block) {
   size_t LiveMark = Live.size();
   bool OpenedBrace = false;
   for (const Stmt *S : Block->body()) {
     if (const auto *Inner = dyn_cast<CompoundStmt>(S)) {
-      walkBlock(Inner);
+      std::string Tail = walkBlock(Inner);
+      if (!Tail.empty()) {
+        std::string Indent = lineIndent(SM, Inner->getRBracLoc());
+        R.InsertTextAfterToken(Inner->getRBracLoc(),
+                               "\n" + Indent + indentLines(Tail, Indent));
+      }
       continue;
     }
     auto Wait = llvm::find_if(
@@ -873,29 +889,25 @@ void Emitter::walkBlock(const CompoundStmt *Block) {
         emitHoistedDeclaration(Declaration);
   }
 
-  // The end of the block: close an extended brace, then destroy the frame
-  // objects declared in the block, last first.
-  std::string Indent = lineIndent(SM, Block->getRBracLoc()) + "  ";
+  // A brace opened for a local initialized by the block's last wait closes
+  // where the block ends.
+  if (OpenedBrace) {
+    std::string Indent = lineIndent(SM, Block->getRBracLoc());
+    R.InsertTextBefore(Block->getRBracLoc(), "  }\n" + Indent);
+  }
   std::string Tail;
-  if (OpenedBrace)
-    Tail += "}\n";
-  bool Destroyed = false;
   while (Live.size() > LiveMark) {
     FrameObject Object = Live.back();
     Live.pop_back();
-    if (Object.Destroy.empty())
-      continue;
-    Tail += Object.Destroy + "\n";
-    Destroyed = true;
+    if (!Object.Destroy.empty())
+      Tail += Object.Destroy + "\n";
   }
-  if (Destroyed)
+  if (!Tail.empty())
     if (std::string Sync = syncState(Block->getRBracLoc()); !Sync.empty())
       Tail += Sync + "\n";
-  if (Tail.empty())
-    return;
-  std::string Outer = lineIndent(SM, Block->getRBracLoc());
-  Tail = "  " + indentLines(Tail, Indent);
-  R.InsertTextBefore(Block->getRBracLoc(), Tail + Outer);
+  if (!Tail.empty())
+    Tail.pop_back(); // the caller ends the last line
+  return Tail;
 }
 
 std::string Emitter::pollText(bool Inline) {
@@ -936,6 +948,8 @@ std::string Emitter::pollText(bool Inline) {
     OS << "\n";
   OS << outputLineDirective();
   OS << "  }\n";
+  if (!BodyTail.empty())
+    OS << "  " << indentLines(BodyTail, "  ") << "\n";
   if (VoidOutput)
     OS << "  " << ResultVar << ".emplace();\n";
   else
@@ -1077,7 +1091,7 @@ FrameText Emitter::emit() {
   editLambdaCaptures();
   editWaitFutures();
   editReturns();
-  walkBlock(cast<CompoundStmt>(C.Function->getBody()));
+  BodyTail = walkBlock(cast<CompoundStmt>(C.Function->getBody()));
 
   std::vector<std::string> Args;
   if (C.isMember())
