@@ -15,6 +15,8 @@
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendAction.h"
 #include "clang/Rewrite/Core/Rewriter.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 
@@ -64,49 +66,62 @@ std::string resolveOutputLines(StringRef Text, StringRef OutputName) {
 class RewriteConsumer : public ASTConsumer {
 public:
   RewriteConsumer(RewriteOptions Options,
-                  std::map<std::string, std::string> &Results)
-      : Options(std::move(Options)), Results(Results) {}
+                  std::map<std::string, std::string> &Results,
+                  std::set<std::string> &Processed)
+      : Options(std::move(Options)), Results(Results), Processed(Processed) {}
 
   void HandleTranslationUnit(ASTContext &Ctx) override {
-    // A file that does not compile is not rewritten: its errors are shown.
-    if (Ctx.getDiagnostics().hasErrorOccurred())
-      return;
     const SourceManager &SM = Ctx.getSourceManager();
     OptionalFileEntryRef Main = SM.getFileEntryRefForID(SM.getMainFileID());
     if (!Main)
+      return;
+    // A compile command may name the file relative to its directory.
+    std::string Key = Main->getFileEntry().tryGetRealPathName().str();
+    if (Key.empty())
+      Key = Main->getName().str();
+    Processed.insert(Key);
+    // A file that does not compile is not rewritten: its errors are shown.
+    if (Ctx.getDiagnostics().hasErrorOccurred())
       return;
     llvm::Expected<std::string> Text = rewriteMainFile(Ctx, Options);
     if (!Text) {
       llvm::consumeError(Text.takeError());
       return;
     }
-    Results[Main->getName().str()] = std::move(*Text);
+    Results[Key] = std::move(*Text);
   }
 
 private:
   RewriteOptions Options;
   std::map<std::string, std::string> &Results;
+  std::set<std::string> &Processed;
 };
 
 class RewriteAction : public ASTFrontendAction {
 public:
   RewriteAction(const RewriteOptions &Options,
                 const std::map<std::string, std::string> &OutputNames,
-                std::map<std::string, std::string> &Results)
-      : Options(Options), OutputNames(OutputNames), Results(Results) {}
+                std::map<std::string, std::string> &Results,
+                std::set<std::string> &Processed)
+      : Options(Options), OutputNames(OutputNames), Results(Results),
+        Processed(Processed) {}
 
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &,
                                                  StringRef InFile) override {
     RewriteOptions ForFile = Options;
-    auto It = OutputNames.find(InFile.str());
+    llvm::SmallString<256> Real;
+    if (llvm::sys::fs::real_path(InFile, Real))
+      Real = InFile;
+    auto It = OutputNames.find(std::string(Real));
     ForFile.OutputName = It != OutputNames.end() ? It->second : InFile.str();
-    return std::make_unique<RewriteConsumer>(ForFile, Results);
+    return std::make_unique<RewriteConsumer>(ForFile, Results, Processed);
   }
 
 private:
   const RewriteOptions &Options;
   const std::map<std::string, std::string> &OutputNames;
   std::map<std::string, std::string> &Results;
+  std::set<std::string> &Processed;
 };
 
 } // namespace
@@ -152,7 +167,8 @@ RewriteActionFactory::RewriteActionFactory(
     : Options(std::move(Options)), OutputNames(std::move(OutputNames)) {}
 
 std::unique_ptr<FrontendAction> RewriteActionFactory::create() {
-  return std::make_unique<RewriteAction>(Options, OutputNames, Results);
+  return std::make_unique<RewriteAction>(Options, OutputNames, Results,
+                                         Processed);
 }
 
 } // namespace corofy

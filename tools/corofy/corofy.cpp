@@ -140,11 +140,14 @@ int main(int argc, const char **argv) {
           << "refusing to overwrite the input file '" << Input << "'\n";
       return 1;
     }
-    SmallString<256> Absolute(Input);
-    sys::fs::make_absolute(Absolute);
-    sys::path::remove_dots(Absolute, /*remove_dot_dot=*/true);
-    Sources.push_back(std::string(Absolute));
-    OutputNames[std::string(Absolute)] = Output;
+    SmallString<256> Real;
+    if (std::error_code EC = sys::fs::real_path(Input, Real)) {
+      WithColor::error(errs(), "corofy")
+          << "cannot read '" << Input << "': " << EC.message() << "\n";
+      return 1;
+    }
+    Sources.push_back(std::string(Real));
+    OutputNames[std::string(Real)] = Output;
   }
 
   if (!Database && !BuildPath.empty()) {
@@ -195,7 +198,13 @@ int main(int argc, const char **argv) {
   for (const std::string &Source : Sources) {
     auto Result = Factory.results().find(Source);
     if (Result == Factory.results().end()) {
-      Status = 1; // its errors were printed as they were found
+      // Errors found while parsing or rewriting were printed as they were
+      // found; a file that was never parsed has not been reported yet.
+      if (!Factory.processed().count(Source))
+        WithColor::error(errs(), "corofy")
+            << "'" << Source
+            << "' was not processed: no compile command could be run for it\n";
+      Status = 1;
       continue;
     }
     const std::string &Output = OutputNames[Source];

@@ -18,6 +18,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 namespace clang {
@@ -47,21 +48,24 @@ llvm::Expected<std::string> rewriteMainFile(clang::ASTContext &Ctx,
 /// A file whose parse or rewrite reported errors gets no result.
 class RewriteActionFactory : public clang::tooling::FrontendActionFactory {
 public:
-  /// \p OutputNames maps an input's absolute path to its output name (for
+  /// \p OutputNames maps an input's real path to its output name (for
   /// #line directives); inputs missing from it use their own name.
   RewriteActionFactory(RewriteOptions Options,
                        std::map<std::string, std::string> OutputNames = {});
   std::unique_ptr<clang::FrontendAction> create() override;
 
-  /// The rewritten text of each input that succeeded.
+  /// The rewritten text of each input that succeeded, by real path.
   const std::map<std::string, std::string> &results() const {
     return Results;
   }
+  /// The real paths of the inputs that were parsed, successfully or not.
+  const std::set<std::string> &processed() const { return Processed; }
 
 private:
   RewriteOptions Options;
   std::map<std::string, std::string> OutputNames;
   std::map<std::string, std::string> Results;
+  std::set<std::string> Processed;
 };
 
 } // namespace corofy
