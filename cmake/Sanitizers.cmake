@@ -18,3 +18,11 @@ if(COROFY_SANITIZER_FLAGS)
   add_link_options(${COROFY_SANITIZER_FLAGS})
 endif()
 string(REPLACE ";" " " COROFY_SANITIZER_FLAGS_STRING "${COROFY_SANITIZER_FLAGS}")
+
+# The tool links Debian's uninstrumented LLVM, whose allocators poison and
+# unpoison memory from header code compiled into our instrumented binary;
+# ASan must ignore that manual poisoning (every real check stays on).
+set(COROFY_TOOL_ENV "")
+if(COROFY_ENABLE_ASAN)
+  set(COROFY_TOOL_ENV "ASAN_OPTIONS=allow_user_poisoning=0")
+endif()

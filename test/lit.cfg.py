@@ -3,13 +3,14 @@
 # output or diagnostics with FileCheck, and compiles and runs the result.
 
 import os
+import sys
 
 import lit.formats
 
 config.name = "corofy"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".cpp", ".test"]
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py"]
+config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py", "check_docs.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.corofy_obj_root, "test")
 
@@ -17,7 +18,9 @@ config.environment["PATH"] = os.pathsep.join(
     [config.corofy_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])]
 )
 # Sanitizer runtimes print to stderr and fail the test on any finding.
-config.environment["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+# allow_user_poisoning=0: see cmake/Sanitizers.cmake (the tool links an
+# uninstrumented LLVM).
+config.environment["ASAN_OPTIONS"] = "detect_leaks=1:allow_user_poisoning=0"
 config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
 
 inputs = os.path.join(config.test_source_root, "Inputs")
@@ -39,3 +42,4 @@ config.substitutions.append(("%corofy", os.path.join(config.corofy_tools_dir, "c
 config.substitutions.append(("%cxx", config.cxx + " " + cxxflags))
 config.substitutions.append(("%runtime", config.corofy_runtime_lib + " -pthread"))
 config.substitutions.append(("%inputs", inputs))
+config.substitutions.append(("%python", sys.executable))

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what corofy needs to build and test, from Debian bookworm's
+# packages. Installs only what is missing; needs root (or sudo) only then.
+set -euo pipefail
+
+packages=(
+  clang-19 libclang-19-dev llvm-19-dev llvm-19-tools libclang-rt-19-dev
+  cmake ninja-build libgtest-dev libbenchmark-dev python3
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null |
+    grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "Installing: ${missing[*]}"
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo=(sudo)
+fi
+"${sudo[@]}" apt-get update -q
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q \
+  --no-install-recommends "${missing[@]}"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds, and runs ctest (the
+# runtime's GoogleTest suites, the lit suite of the tool, the examples);
+# then the same under AddressSanitizer + UndefinedBehaviorSanitizer, and the
+# runtime's threaded tests under ThreadSanitizer.
+#   scripts/test.sh            everything
+#   scripts/test.sh --quick    the plain build only
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+run() {
+  local name="$1" build="$2"
+  shift 2
+  echo "== $name: building in $build"
+  "$root/scripts/build.sh" "$build" "$@"
+  echo "== $name: testing"
+  (cd "$build" && ctest --output-on-failure -j2)
+}
+
+run plain "$root/build"
+if ((quick)); then
+  exit 0
+fi
+# The benchmark is not a test; sanitized builds skip it.
+run "asan+ubsan" "$root/build-asan" \
+  -DCOROFY_ENABLE_ASAN=ON -DCOROFY_ENABLE_UBSAN=ON -DCOROFY_BUILD_BENCHMARKS=OFF
+run tsan "$root/build-tsan" \
+  -DCOROFY_ENABLE_TSAN=ON -DCOROFY_BUILD_TOOL=OFF -DCOROFY_BUILD_BENCHMARKS=OFF
