@@ -51,6 +51,11 @@ namespace {
 // Text helpers
 //===----------------------------------------------------------------------===//
 
+/// True when the end of a body is unreachable because it ends in `return`.
+bool endsWithReturn(const CompoundStmt *Body) {
+  return !Body->body_empty() && isa<ReturnStmt>(Body->body_back());
+}
+
 /// Prefixes every line after the first with \p Indent.
 std::string indentLines(StringRef Text, StringRef Indent) {
   std::string Result;
@@ -343,7 +348,7 @@ private:
   void editLambdaCaptures();
   void editWaitFutures();
   void editReturns();
-  std::string walkBlock(const CompoundStmt *Block);
+  std::string walkBlock(const CompoundStmt *Block, bool EndReachable = true);
   void emitHoistedDeclaration(const DeclStmt *Declaration);
   std::string construction(const VarDecl *Var);
   void emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace);
@@ -862,7 +867,7 @@ void Emitter::emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace) {
 /// objects. They run after the block's ordinary locals are destroyed, which
 /// were all declared after them (a local declared before a wait in its block
 /// is a frame object).
-std::string Emitter::walkBlock(const CompoundStmt *Block) {
+std::string Emitter::walkBlock(const CompoundStmt *Block, bool EndReachable) {
   size_t LiveMark = Live.size();
   bool OpenedBrace = false;
   for (const Stmt *S : Block->body()) {
@@ -902,6 +907,8 @@ std::string Emitter::walkBlock(const CompoundStmt *Block) {
     if (!Object.Destroy.empty())
       Tail += Object.Destroy + "\n";
   }
+  if (!EndReachable)
+    return "";
   if (!Tail.empty())
     if (std::string Sync = syncState(Block->getRBracLoc()); !Sync.empty())
       Tail += Sync + "\n";
@@ -948,12 +955,14 @@ std::string Emitter::pollText(bool Inline) {
     OS << "\n";
   OS << outputLineDirective();
   OS << "  }\n";
-  if (!BodyTail.empty())
-    OS << "  " << indentLines(BodyTail, "  ") << "\n";
-  if (VoidOutput)
-    OS << "  " << ResultVar << ".emplace();\n";
-  else
-    OS << "  corofy::frame::missing_return(\"" << DisplayName << "\");\n";
+  if (!endsWithReturn(Body)) {
+    if (!BodyTail.empty())
+      OS << "  " << indentLines(BodyTail, "  ") << "\n";
+    if (VoidOutput)
+      OS << "  " << ResultVar << ".emplace();\n";
+    else
+      OS << "  corofy::frame::missing_return(\"" << DisplayName << "\");\n";
+  }
   if (!C.Returns.empty())
     OS << DoneLabel << ":\n";
   OS << "  " << DestroyFn << "();\n";
@@ -1091,7 +1100,8 @@ FrameText Emitter::emit() {
   editLambdaCaptures();
   editWaitFutures();
   editReturns();
-  BodyTail = walkBlock(cast<CompoundStmt>(C.Function->getBody()));
+  const auto *Body = cast<CompoundStmt>(C.Function->getBody());
+  BodyTail = walkBlock(Body, !endsWithReturn(Body));
 
   std::vector<std::string> Args;
   if (C.isMember())
