@@ -1120,8 +1120,10 @@ FrameText Emitter::emit() {
     Result.Body = "{\n" + outputLineDirective() + "  " +
                   indentLines(classText(), "  ") + Return + "}";
   } else {
-    Result.BeforeFunction = outputLineDirective() + classText() + "\n" +
-                            pollText(/*Inline=*/false) + "\n" +
+    // Internal linkage: another file may have a coroutine of the same name.
+    Result.BeforeFunction = outputLineDirective() + "namespace {\n" +
+                            classText() + "\n" + pollText(/*Inline=*/false) +
+                            "} // namespace\n\n" +
                             lineDirective(functionRange().getBegin());
     Result.Body = "{\n" + outputLineDirective() + Return + "}";
   }
