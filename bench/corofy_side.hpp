@@ -4,10 +4,11 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// What coroutine_bench calls on the corofy side. The implementation is either
-// corofy_side_handwritten.cpp (hand-written state machines, a stand-in and
-// reference) or the output of corofy on the coroutine<T> source of the same
-// coroutines. Either way it must do the same work as cpp20_peer.cpp:
+// What coroutine_bench calls on the corofy side. The implementation is the
+// output of corofy on corofy_side.cpp (the coroutine<T> source of these
+// coroutines), which the build generates and corofy_side_driver.cpp includes;
+// handwritten_side.hpp declares the same functions for state machines written
+// by hand. Either way they must do the same work as cpp20_peer.cpp:
 //
 //  - a leaf future that is pending exactly once: its first poll wakes the
 //    waker at once and returns pending, its second returns ready with the

@@ -1,11 +1,12 @@
-//===- bench/corofy_side_handwritten.cpp - Hand-written corofy side -------===//
+//===- bench/corofy_side_handwritten.cpp - Hand-written state machines ----===//
 //
 // Part of corofy, under the Apache License v2.0.
 //
 //===----------------------------------------------------------------------===//
 //
-// A stand-in for the corofy output of these coroutines, and a reference for
-// what that output should match:
+// The "hand-written" side of coroutine_bench (handwritten_side.hpp): state
+// machines written by hand for the coroutines of corofy_side.cpp, the
+// reference that the corofy output of that file is measured against:
 //
 //   coroutine<long> depth1(int &Counter) {
 //     long Sum = 0;
@@ -22,11 +23,14 @@
 // at a time), so level4 holds the whole chain inline and nothing is
 // heap-allocated. A state machine may be moved only before its first poll.
 // If a poll throws, the live child is destroyed and the coroutine counts as
-// completed.
+// completed. The leaf future and the driver are those of the corofy side
+// (corofy_leaf.hpp), so the two differ only in their state machines.
 //
 //===----------------------------------------------------------------------===//
 
-#include "corofy_side.hpp"
+#include "handwritten_side.hpp"
+
+#include "corofy_leaf.hpp"
 
 #include "corofy/corofy.hpp"
 
@@ -38,27 +42,8 @@ namespace {
 
 using corofy::Context;
 using corofy::Poll;
-
-/// Pending exactly once: the first poll wakes the waker at once and returns
-/// pending, the second completes with the next counter value.
-class Leaf {
-public:
-  using Output = int;
-  explicit Leaf(int &Counter) noexcept : Counter(&Counter) {}
-
-  Poll<int> poll(Context &Cx) {
-    if (!Polled) {
-      Polled = true;
-      Cx.waker().wake();
-      return Poll<int>::pending();
-    }
-    return Poll<int>::ready(++*Counter);
-  }
-
-private:
-  int *Counter;
-  bool Polled = false;
-};
+using corofy_bench::drive;
+using corofy_bench::Leaf;
 
 //===----------------------------------------------------------------------===//
 // depth1: 8 waits on the leaf in a row.
@@ -425,57 +410,19 @@ Level4 level4(int &Counter) { return Level4(Counter); }
 static_assert(corofy::Future<Leaf> && corofy::Future<Depth1> &&
               corofy::Future<Level4>);
 
-//===----------------------------------------------------------------------===//
-// The driver.
-//===----------------------------------------------------------------------===//
-
-// A waker that sets a flag, so the driver can check that a pending future
-// asked to be polled again. As cheap as a waker gets; no atomics, because
-// everything runs on one thread.
-const void *cloneFlag(const void *Data) { return Data; }
-void wakeFlag(const void *Data) {
-  *static_cast<bool *>(const_cast<void *>(Data)) = true;
-}
-void dropFlag(const void *) {}
-constexpr corofy::WakerVTable FlagVTable{cloneFlag, wakeFlag, dropFlag};
-
-template <class F> Poll<corofy::output_t<F>> pollTop(F &Top, Context &Cx) {
-  return Top.poll(Cx);
-}
-
-/// Polls Top in place until it is ready. An executor polls its tasks through
-/// a type-erased pointer; the top-level poll is kept out of line the same way
-/// (the C++20 driver resumes an opaque handle), while everything below it is
-/// visible to the compiler, as in a corofy program.
-template <class F> corofy::output_t<F> drive(F &Top) {
-  bool Woken = false;
-  corofy::Waker W(&Woken, &FlagVTable);
-  Context Cx(W);
-  Poll<corofy::output_t<F>> (*PollFn)(F &, Context &) = &pollTop<F>;
-  asm volatile("" : "+r"(PollFn));
-  for (;;) {
-    Poll<corofy::output_t<F>> Polled = PollFn(Top, Cx);
-    if (Polled.is_ready())
-      return std::move(Polled).value();
-    if (!Woken)
-      std::abort(); // Pending without a wake: it would never be polled again.
-    Woken = false;
-  }
-}
-
 } // namespace
 
-long corofyRunDepth1() {
+long handRunDepth1() {
   int Counter = 0;
   Depth1 Top = depth1(Counter);
   return drive(Top);
 }
 
-long corofyRunDepth4() {
+long handRunDepth4() {
   int Counter = 0;
   Level4 Top = level4(Counter);
   return drive(Top);
 }
 
-std::size_t corofyFrameBytesDepth1() { return sizeof(Depth1); }
-std::size_t corofyFrameBytesDepth4() { return sizeof(Level4); }
+std::size_t handFrameBytesDepth1() { return sizeof(Depth1); }
+std::size_t handFrameBytesDepth4() { return sizeof(Level4); }

@@ -1,25 +1,28 @@
-//===- bench/coroutine_bench.cpp - corofy vs C++20 coroutines -------------===//
+//===- bench/coroutine_bench.cpp - corofy vs hand-written vs C++20 --------===//
 //
 // Part of corofy, under the Apache License v2.0.
 //
 //===----------------------------------------------------------------------===//
 //
-// Runs the same work through corofy state machines (corofy_side.hpp) and
-// through C++20 coroutines (cpp20_peer.hpp) and prints, for depth 1 and
-// depth 4: nanoseconds per leaf wait, heap allocations per top-level call,
-// frame bytes, and the C++20/corofy ratio of ns per wait.
+// Runs the same work through the state machines corofy generated
+// (corofy_side.hpp), through the same state machines written by hand
+// (handwritten_side.hpp) and through C++20 coroutines (cpp20_peer.hpp), and
+// prints, for depth 1 and depth 4: nanoseconds per leaf wait, heap
+// allocations per top-level call, frame bytes, and the hand-written/corofy and
+// C++20/corofy ratios of ns per wait.
 //
 // Usage: coroutine_bench [milliseconds per measurement, default 200]
 //
 // Each measurement times a loop of top-level calls sized to take about that
 // long; every configuration is measured 5 times, interleaved with the others
 // so that a change in machine load hits all of them alike, and the median is
-// reported. Exits non-zero if the two sides disagree on a result.
+// reported. Exits non-zero if the sides disagree on a result.
 //
 //===----------------------------------------------------------------------===//
 
 #include "corofy_side.hpp"
 #include "cpp20_peer.hpp"
+#include "handwritten_side.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -217,26 +220,34 @@ int main(int Argc, char **Argv) {
     return 1;
   }
 
+  // For each depth, the corofy row first: the ratios are relative to it.
+  constexpr std::size_t SidesPerDepth = 3;
   std::vector<Config> Configs = {
       {"corofy", 1, corofyRunDepth1, corofyFrameBytesDepth1()},
+      {"hand-written", 1, handRunDepth1, handFrameBytesDepth1()},
       {"C++20", 1, cpp20RunDepth1, cpp20FrameBytesDepth1()},
       {"corofy", 4, corofyRunDepth4, corofyFrameBytesDepth4()},
+      {"hand-written", 4, handRunDepth4, handFrameBytesDepth4()},
       {"C++20", 4, cpp20RunDepth4, cpp20FrameBytesDepth4()},
   };
 
-  // Both sides must compute the same sums.
-  long Depth1Corofy = corofyRunDepth1(), Depth1Cpp20 = cpp20RunDepth1();
-  long Depth4Corofy = corofyRunDepth4(), Depth4Cpp20 = cpp20RunDepth4();
-  if (Depth1Corofy != Depth1Cpp20 || Depth4Corofy != Depth4Cpp20) {
-    std::fprintf(stderr,
-                 "coroutine_bench: the sides disagree: depth 1: corofy %ld, "
-                 "C++20 %ld; depth 4: corofy %ld, C++20 %ld\n",
-                 Depth1Corofy, Depth1Cpp20, Depth4Corofy, Depth4Cpp20);
-    return 1;
-  }
+  // All sides must compute the same sums.
   for (Config &C : Configs)
     C.Result = C.Run();
-
+  for (std::size_t I = 0; I < Configs.size(); I += SidesPerDepth) {
+    const Config &First = Configs[I];
+    bool Agree = true;
+    for (std::size_t J = I + 1; J < I + SidesPerDepth; ++J)
+      Agree = Agree && Configs[J].Result == First.Result;
+    if (!Agree) {
+      std::fprintf(stderr, "coroutine_bench: the sides disagree at depth %d:",
+                   First.Depth);
+      for (std::size_t J = I; J < I + SidesPerDepth; ++J)
+        std::fprintf(stderr, " %s %ld%s", Configs[J].Side, Configs[J].Result,
+                     J + 1 < I + SidesPerDepth ? "," : "\n");
+      return 1;
+    }
+  }
   for (Config &C : Configs)
     C.Iterations = calibrate(C.Run, TargetMs * 1e6);
   for (int Rep = 0; Rep < Repetitions; ++Rep)
@@ -256,12 +267,13 @@ int main(int Argc, char **Argv) {
   std::size_t Cpp20Frames1 = cpp20FramesAllocatedDepth1();
   std::size_t Cpp20Frames4 = cpp20FramesAllocatedDepth4();
 
-  std::printf("corofy vs C++20 coroutines (clang, -O2): 8 leaf waits per "
-              "call, median of %d x ~%.0f ms\n\n",
+  std::printf("corofy-generated vs hand-written state machines vs C++20 "
+              "coroutines (clang, -O2):\n8 leaf waits per call, median of %d "
+              "x ~%.0f ms\n\n",
               Repetitions, TargetMs);
-  std::printf("%-7s %5s %9s %17s %11s %11s %8s %13s\n", "side", "depth",
+  std::printf("%-12s %5s %9s %17s %11s %11s %8s %10s\n", "side", "depth",
               "ns/wait", "(min..max)", "allocs/call", "frame bytes", "sum",
-              "C++20/corofy");
+              "vs corofy");
   for (std::size_t I = 0; I < Configs.size(); ++I) {
     const Config &C = Configs[I];
     auto [Min, Max] =
@@ -270,17 +282,22 @@ int main(int Argc, char **Argv) {
         static_cast<double>(C.TotalAllocs) / static_cast<double>(C.TotalCalls);
     char Spread[64];
     std::snprintf(Spread, sizeof Spread, "(%.2f..%.2f)", *Min, *Max);
-    std::printf("%-7s %5d %9.2f %17s %11.2f %11zu %8ld", C.Side, C.Depth,
+    std::printf("%-12s %5d %9.2f %17s %11.2f %11zu %8ld", C.Side, C.Depth,
                 median(C.NsPerWait), Spread, Allocs, C.FrameBytes, C.Result);
-    // Configs alternate corofy, C++20 for each depth.
-    if (I % 2 == 1)
-      std::printf(" %12.2fx",
-                  median(C.NsPerWait) / median(Configs[I - 1].NsPerWait));
+    // The corofy row of each depth comes first.
+    const Config &Corofy = Configs[I - I % SidesPerDepth];
+    if (&Corofy != &C)
+      std::printf(" %9.2fx", median(C.NsPerWait) / median(Corofy.NsPerWait));
     std::printf("\n");
   }
   std::printf(
-      "\nframe bytes: corofy = sizeof the top-level state machine (children "
-      "held inline);\n"
+      "\nvs corofy:   ns/wait of the row / ns/wait of the corofy row of the "
+      "same depth\n"
+      "             (hand-written/corofy, C++20/corofy; above 1 = corofy is "
+      "faster)\n"
+      "frame bytes: corofy, hand-written = sizeof the top-level state machine "
+      "(children\n"
+      "             held inline);\n"
       "             C++20 = sizes requested by promise_type::operator new in "
       "one call: %zu\n"
       "             frame(s) at depth 1, %zu of 4 at depth 4 (a child frame "
