@@ -184,12 +184,11 @@ public:
 
 private:
   void analyzeCoroutine(FunctionDecl *Function, QualType Output);
-  void checkBlock(Coroutine &C, const CompoundStmt *Block);
-  void checkStatement(Coroutine &C, const CompoundStmt *Block, const Stmt *S);
-  bool addWait(Coroutine &C, const CompoundStmt *Block, const Stmt *S,
-               const CallExpr *Call, WaitUse Use);
-  void collectLocalsAndReturns(Coroutine &C, const Stmt *S,
-                               const CompoundStmt *Block);
+  void checkStatement(Coroutine &C, const Stmt *S);
+  bool addWait(Coroutine &C, const Stmt *S, const CallExpr *Call,
+               WaitUse Use);
+  void collectLocalsAndReturns(Coroutine &C, const Stmt *S, const Stmt *Scope,
+                               bool InControlHeader);
   void decideHoisting(Coroutine &C);
 
   ASTContext &Ctx;
@@ -219,8 +218,8 @@ void Analyzer::analyzeCoroutine(FunctionDecl *Function, QualType Output) {
         report(Diags, P->getLocation(), Problem::UnnamedTemplateParameter);
 
   const auto *Body = cast<CompoundStmt>(Function->getBody());
-  checkBlock(C, Body);
-  collectLocalsAndReturns(C, Body, nullptr);
+  checkStatement(C, Body);
+  collectLocalsAndReturns(C, Body, nullptr, false);
   decideHoisting(C);
 
   if (Diags.getNumErrors() != ErrorsBefore)
@@ -229,15 +228,17 @@ void Analyzer::analyzeCoroutine(FunctionDecl *Function, QualType Output) {
   Coroutines.push_back(std::move(C));
 }
 
-void Analyzer::checkBlock(Coroutine &C, const CompoundStmt *Block) {
-  for (const Stmt *S : Block->body())
-    checkStatement(C, Block, S);
-}
-
-void Analyzer::checkStatement(Coroutine &C, const CompoundStmt *Block,
-                              const Stmt *S) {
-  if (const auto *Inner = dyn_cast<CompoundStmt>(S))
-    return checkBlock(C, Inner);
+void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
+  if (!S)
+    return;
+  // `case 1: wait(f);` holds the wait in the labelled statement.
+  while (const auto *Case = dyn_cast<SwitchCase>(S))
+    S = Case->getSubStmt();
+  if (const auto *Block = dyn_cast<CompoundStmt>(S)) {
+    for (const Stmt *Child : Block->body())
+      checkStatement(C, Child);
+    return;
+  }
 
   std::vector<const CallExpr *> Waits = findWaits(S);
   if (Waits.empty())
@@ -248,6 +249,58 @@ void Analyzer::checkStatement(Coroutine &C, const CompoundStmt *Block,
              Problem::WaitInMacro);
       return;
     }
+
+  // Control statements: waits in their bodies are lowered; waits in their
+  // headers not yet.
+  auto InHeader = [&](std::initializer_list<const Stmt *> Parts) {
+    for (const Stmt *Part : Parts) {
+      if (!Part)
+        continue;
+      std::vector<const CallExpr *> Found = findWaits(Part);
+      if (Found.empty())
+        continue;
+      report(Diags, Found.front()->getBeginLoc(), Problem::WaitInHeader)
+          << describeControlStatement(S);
+      return true;
+    }
+    return false;
+  };
+  if (const auto *If = dyn_cast<IfStmt>(S)) {
+    if (!InHeader({If->getInit(), If->getConditionVariableDeclStmt(),
+                   If->getCond()})) {
+      checkStatement(C, If->getThen());
+      checkStatement(C, If->getElse());
+    }
+    return;
+  }
+  if (const auto *While = dyn_cast<WhileStmt>(S)) {
+    if (!InHeader({While->getConditionVariableDeclStmt(), While->getCond()}))
+      checkStatement(C, While->getBody());
+    return;
+  }
+  if (const auto *Do = dyn_cast<DoStmt>(S)) {
+    if (!InHeader({Do->getCond()}))
+      checkStatement(C, Do->getBody());
+    return;
+  }
+  if (const auto *For = dyn_cast<ForStmt>(S)) {
+    if (!InHeader({For->getInit(), For->getConditionVariableDeclStmt(),
+                   For->getCond(), For->getInc()}))
+      checkStatement(C, For->getBody());
+    return;
+  }
+  if (const auto *Switch = dyn_cast<SwitchStmt>(S)) {
+    if (!InHeader({Switch->getInit(), Switch->getConditionVariableDeclStmt(),
+                   Switch->getCond()}))
+      checkStatement(C, Switch->getBody());
+    return;
+  }
+  if (isa<CXXForRangeStmt, CXXTryStmt, CXXCatchStmt, AttributedStmt,
+          LabelStmt>(S)) {
+    report(Diags, Waits.front()->getBeginLoc(), Problem::WaitInControlFlow)
+        << describeControlStatement(S);
+    return;
+  }
 
   auto ReportExpression = [&] {
     report(Diags, Waits.front()->getBeginLoc(), Problem::WaitInExpression);
@@ -264,7 +317,7 @@ void Analyzer::checkStatement(Coroutine &C, const CompoundStmt *Block,
     if (Single && Var && Var->getInit() &&
         stripImplicit(Var->getInit()) == Waits.front() &&
         !isa<DecompositionDecl>(Var)) {
-      addWait(C, Block, S, Waits.front(), WaitUse::Initialize);
+      addWait(C, S, Waits.front(), WaitUse::Initialize);
       return;
     }
     return ReportExpression();
@@ -273,7 +326,7 @@ void Analyzer::checkStatement(Coroutine &C, const CompoundStmt *Block,
   if (const auto *Return = dyn_cast<ReturnStmt>(S)) {
     if (Single && Return->getRetValue() &&
         stripImplicit(Return->getRetValue()) == Waits.front()) {
-      addWait(C, Block, S, Waits.front(), WaitUse::Return);
+      addWait(C, S, Waits.front(), WaitUse::Return);
       return;
     }
     return ReportExpression();
@@ -282,7 +335,7 @@ void Analyzer::checkStatement(Coroutine &C, const CompoundStmt *Block,
   if (const auto *E = dyn_cast<Expr>(S)) {
     const Expr *Top = stripStatementExpr(E);
     if (Single && stripImplicit(Top) == Waits.front()) {
-      addWait(C, Block, S, Waits.front(), WaitUse::Discard);
+      addWait(C, S, Waits.front(), WaitUse::Discard);
       return;
     }
     // x = wait(f), for built-in and overloaded assignment operators. C++17
@@ -296,7 +349,7 @@ void Analyzer::checkStatement(Coroutine &C, const CompoundStmt *Block,
              Call && Call->isAssignmentOp() && Call->getNumArgs() == 2)
       RHS = Call->getArg(1);
     if (Single && RHS && stripImplicit(RHS) == Waits.front()) {
-      addWait(C, Block, S, Waits.front(), WaitUse::Assign);
+      addWait(C, S, Waits.front(), WaitUse::Assign);
       return;
     }
     return ReportExpression();
@@ -306,12 +359,11 @@ void Analyzer::checkStatement(Coroutine &C, const CompoundStmt *Block,
       << describeControlStatement(S);
 }
 
-bool Analyzer::addWait(Coroutine &C, const CompoundStmt *Block, const Stmt *S,
-                       const CallExpr *Call, WaitUse Use) {
+bool Analyzer::addWait(Coroutine &C, const Stmt *S, const CallExpr *Call,
+                       WaitUse Use) {
   WaitPoint W;
   W.Call = Call;
   W.Statement = S;
-  W.Block = Block;
   W.Use = Use;
   const Expr *Arg = Call->getArg(0);
   if (const auto *Temporary = dyn_cast<MaterializeTemporaryExpr>(Arg)) {
@@ -340,9 +392,11 @@ bool Analyzer::addWait(Coroutine &C, const CompoundStmt *Block, const Stmt *S,
 }
 
 /// Records every local declared in the body (outside lambdas and local
-/// classes) with its block, and every return statement.
+/// classes) with the statement its scope ends with, and every return
+/// statement.
 void Analyzer::collectLocalsAndReturns(Coroutine &C, const Stmt *S,
-                                       const CompoundStmt *Block) {
+                                       const Stmt *Scope,
+                                       bool InControlHeader) {
   if (!S)
     return;
   if (isa<LambdaExpr>(S)) {
@@ -364,29 +418,71 @@ void Analyzer::collectLocalsAndReturns(Coroutine &C, const Stmt *S,
       LocalVar Local;
       Local.Var = Var;
       Local.Declaration = Declaration;
-      Local.Block = Block;
+      Local.Scope = Scope;
+      Local.InControlHeader = InControlHeader;
       C.Locals.push_back(Local);
     }
   }
-  const auto *AsBlock = dyn_cast<CompoundStmt>(S);
-  for (const Stmt *Child : S->children()) {
-    // A declaration directly in a block belongs to that block; one in a
-    // control statement (for-init, condition) belongs to no block.
-    const CompoundStmt *ChildBlock = AsBlock ? AsBlock : nullptr;
-    collectLocalsAndReturns(C, Child, ChildBlock);
+  if (isa<CompoundStmt>(S)) {
+    for (const Stmt *Child : S->children())
+      collectLocalsAndReturns(C, Child, S, false);
+    return;
   }
+  // The init-statement and condition variable of a control statement are
+  // scoped to the statement; so is a body that is a lone declaration.
+  if (isa<IfStmt, ForStmt, WhileStmt, DoStmt, SwitchStmt, CXXForRangeStmt>(
+          S)) {
+    const Stmt *Body = nullptr;
+    const Stmt *Else = nullptr;
+    if (const auto *If = dyn_cast<IfStmt>(S)) {
+      Body = If->getThen();
+      Else = If->getElse();
+    } else if (const auto *For = dyn_cast<ForStmt>(S))
+      Body = For->getBody();
+    else if (const auto *While = dyn_cast<WhileStmt>(S))
+      Body = While->getBody();
+    else if (const auto *Do = dyn_cast<DoStmt>(S))
+      Body = Do->getBody();
+    else if (const auto *Switch = dyn_cast<SwitchStmt>(S))
+      Body = Switch->getBody();
+    else
+      Body = cast<CXXForRangeStmt>(S)->getBody();
+    for (const Stmt *Child : S->children())
+      collectLocalsAndReturns(C, Child, S,
+                              Child != Body && Child != Else);
+    return;
+  }
+  // Labels (case, default) and expressions keep the enclosing scope.
+  for (const Stmt *Child : S->children())
+    collectLocalsAndReturns(C, Child, Scope, InControlHeader);
+}
+
+/// True when corofy can construct \p Local, declared in the header of a
+/// control statement, in the frame before the statement runs.
+bool canHoistFromHeader(const LocalVar &Local) {
+  const Stmt *Scope = Local.Scope;
+  const DeclStmt *Declaration = Local.Declaration;
+  if (const auto *For = dyn_cast<ForStmt>(Scope))
+    return For->getInit() == Declaration;
+  if (const auto *If = dyn_cast<IfStmt>(Scope))
+    return If->getInit() == Declaration ||
+           If->getConditionVariableDeclStmt() == Declaration;
+  if (const auto *Switch = dyn_cast<SwitchStmt>(Scope))
+    return Switch->getInit() == Declaration ||
+           Switch->getConditionVariableDeclStmt() == Declaration;
+  return false;
 }
 
 void Analyzer::decideHoisting(Coroutine &C) {
   for (LocalVar &Local : C.Locals) {
-    if (!Local.Block)
+    if (!Local.Scope)
       continue;
-    SourceLocation DeclEnd = Local.Declaration->getEndLoc();
+    SourceLocation DeclEnd = Local.Var->getEndLoc();
     for (const WaitPoint &W : C.Waits) {
-      SourceLocation At = W.Statement->getBeginLoc();
+      SourceLocation At = W.Call->getBeginLoc();
       if (SM.isBeforeInTranslationUnit(DeclEnd, At) &&
-          SM.isPointWithin(At, Local.Block->getBeginLoc(),
-                           Local.Block->getEndLoc())) {
+          SM.isPointWithin(At, Local.Scope->getBeginLoc(),
+                           Local.Scope->getEndLoc())) {
         Local.SpannedWait = &W;
         break;
       }
@@ -398,6 +494,12 @@ void Analyzer::decideHoisting(Coroutine &C) {
       report(Diags, Local.SpannedWait->Call->getBeginLoc(),
              Problem::NoteLivesAcrossWait);
     };
+    if (Local.InControlHeader && !canHoistFromHeader(Local)) {
+      report(Diags, Var->getLocation(), Problem::HoistedLoopConditionVariable)
+          << Var << describeControlStatement(Local.Scope);
+      NoteWait();
+      continue;
+    }
     if (isa<DecompositionDecl>(Var)) {
       report(Diags, Var->getLocation(), Problem::HoistedStructuredBinding);
       NoteWait();

@@ -40,9 +40,9 @@ enum class FutureStorage {
 
 struct WaitPoint {
   const clang::CallExpr *Call = nullptr;
-  /// The statement, directly inside Block, that holds the wait.
+  /// The statement that holds the wait: directly inside a block, or the
+  /// body or branch of a control statement.
   const clang::Stmt *Statement = nullptr;
-  const clang::CompoundStmt *Block = nullptr;
   WaitUse Use = WaitUse::Discard;
   FutureStorage Storage = FutureStorage::Temporary;
   /// The future as written, without the implicit nodes around it.
@@ -53,8 +53,14 @@ struct WaitPoint {
 
 struct LocalVar {
   const clang::VarDecl *Var = nullptr;
+  /// The declaration statement, or null for a condition variable.
   const clang::DeclStmt *Declaration = nullptr;
-  const clang::CompoundStmt *Block = nullptr;
+  /// Where the variable's scope ends: its block, or the control statement
+  /// whose init-statement or condition declares it.
+  const clang::Stmt *Scope = nullptr;
+  /// True when Scope is a control statement (for, if or switch) whose
+  /// init-statement or condition declares the variable.
+  bool InControlHeader = false;
   /// The first wait inside the variable's scope, or null when the variable
   /// does not live across a wait (and stays an ordinary local).
   const WaitPoint *SpannedWait = nullptr;

@@ -31,8 +31,12 @@ DiagnosticBuilder report(DiagnosticsEngine &Diags, SourceLocation Loc,
     break;
   case Problem::WaitInControlFlow:
     ID = Diags.getCustomDiagID(
-        Error, "wait() inside %0 is not supported yet; waits may appear in "
-               "straight-line code and nested blocks");
+        Error, "wait() inside %0 is not supported yet");
+    break;
+  case Problem::WaitInHeader:
+    ID = Diags.getCustomDiagID(
+        Error, "wait() in the header of %0 is not supported yet; wait in a "
+               "statement of its own before it, or in its body");
     break;
   case Problem::WaitInExpression:
     ID = Diags.getCustomDiagID(
@@ -86,6 +90,11 @@ DiagnosticBuilder report(DiagnosticsEngine &Diags, SourceLocation Loc,
     ID = Diags.getCustomDiagID(
         Error, "%0 lives across a wait and its 'auto' type depends on a "
                "template parameter; spell out its type");
+    break;
+  case Problem::HoistedLoopConditionVariable:
+    ID = Diags.getCustomDiagID(
+        Error, "%0 is declared in the header of %1 and lives across a wait, "
+               "which is not supported yet; declare it before the statement");
     break;
   case Problem::UnnamedTemplateParameter:
     ID = Diags.getCustomDiagID(

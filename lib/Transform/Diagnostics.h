@@ -20,7 +20,8 @@ enum class Problem {
   WaitOutsideCoroutine,   // %0: function name, or empty
   WaitOutsideAnyFunction,
   WaitInLambda,
-  WaitInControlFlow,      // %0: "an 'if' statement", ...
+  WaitInControlFlow,      // %0: "a 'try' block", ...
+  WaitInHeader,           // %0: "an 'if' statement", ...
   WaitInExpression,
   WaitInMultiDeclaration,
   WaitInMacro,
@@ -32,6 +33,7 @@ enum class Problem {
   HoistedReferenceToTemporary, // %0: variable
   HoistedStructuredBinding,
   HoistedAutoInTemplate,  // %0: variable
+  HoistedLoopConditionVariable, // %0: variable, %1: the statement
   UnnamedTemplateParameter,
   NoteCoroutineHere,      // %0: coroutine name
   NoteLivesAcrossWait,

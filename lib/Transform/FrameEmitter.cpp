@@ -348,11 +348,23 @@ private:
   void editLambdaCaptures();
   void editWaitFutures();
   void editReturns();
-  std::string walkBlock(const CompoundStmt *Block, bool EndReachable = true);
+  std::string walkBlock(const CompoundStmt *Block, bool EndReachable = true,
+                        bool TailInside = false);
+  bool walkStatement(const Stmt *S, bool &OpenedBrace);
+  void walkSubstatement(const Stmt *S, SourceLocation Opener);
+  bool walkControl(const Stmt *S, const Stmt *Body, SourceLocation BodyOpener,
+                   std::initializer_list<std::pair<const Stmt *,
+                                                   SourceLocation>>
+                       Branches);
+  bool walkJump(const Stmt *Jump);
+  std::string hoistHeader(const Stmt *Control);
+  std::string popLive(size_t Mark);
   void emitHoistedDeclaration(const DeclStmt *Declaration);
   std::string construction(const VarDecl *Var);
   void emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace);
   std::string syncState(SourceLocation Loc);
+  std::string newLineState(SourceLocation Loc,
+                           const std::vector<std::string> &Current);
   std::string resumeState(unsigned Index, unsigned Line,
                           const std::string &Label);
 
@@ -417,6 +429,14 @@ private:
   std::vector<State> States;
   std::vector<FrameObject> Live;
   std::vector<std::string> StateLive{}; // live set recorded in state_
+
+  /// A loop or switch that break (and, for loops, continue) leaves: the
+  /// frame objects above Mark in Live die when it is left.
+  struct JumpTarget {
+    size_t Mark;
+    bool AcceptsContinue;
+  };
+  std::vector<JumpTarget> Targets;
   std::string BodyTail; // destroys the body's frame objects after the body
 };
 
@@ -695,6 +715,13 @@ std::string Emitter::syncState(SourceLocation Loc) {
   if (Current == StateLive)
     return "";
   StateLive = Current;
+  return newLineState(Loc, Current);
+}
+
+/// A state that is not resumable, recording \p Current (in order of
+/// construction); returns the assignment that enters it.
+std::string Emitter::newLineState(SourceLocation Loc,
+                                  const std::vector<std::string> &Current) {
   unsigned Line = lineOf(SM, Loc);
   State S;
   S.Name = "Line" + std::to_string(Line);
@@ -862,59 +889,298 @@ void Emitter::emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace) {
   R.ReplaceText(statementRange(W.Statement, SM, LangOpts), Result);
 }
 
-/// Rewrites the waits and hoisted declarations of a block and returns the
-/// statements that must follow the block: the destruction of its frame
-/// objects. They run after the block's ordinary locals are destroyed, which
-/// were all declared after them (a local declared before a wait in its block
-/// is a frame object).
-std::string Emitter::walkBlock(const CompoundStmt *Block, bool EndReachable) {
-  size_t LiveMark = Live.size();
-  bool OpenedBrace = false;
-  for (const Stmt *S : Block->body()) {
-    if (const auto *Inner = dyn_cast<CompoundStmt>(S)) {
-      std::string Tail = walkBlock(Inner);
-      if (!Tail.empty()) {
-        std::string Indent = lineIndent(SM, Inner->getRBracLoc());
-        R.InsertTextAfterToken(Inner->getRBracLoc(),
-                               "\n" + Indent + indentLines(Tail, Indent));
-      }
-      continue;
-    }
-    auto Wait = llvm::find_if(
-        C.Waits, [&](const WaitPoint &W) { return W.Statement == S; });
-    if (Wait != C.Waits.end()) {
-      emitWait(*Wait, Wait - C.Waits.begin() + 1, OpenedBrace);
-      continue;
-    }
-    if (const auto *Declaration = dyn_cast<DeclStmt>(S))
-      if (llvm::any_of(Declaration->decls(), [&](const Decl *D) {
-            const auto *Var = dyn_cast<VarDecl>(D);
-            return Var && Members.count(Var) && !isa<ParmVarDecl>(Var);
-          }))
-        emitHoistedDeclaration(Declaration);
+/// The last location of a statement, its semicolon included.
+SourceLocation statementEnd(const Stmt *S, const SourceManager &SM,
+                            const LangOptions &LangOpts) {
+  while (true) {
+    if (const auto *If = dyn_cast<IfStmt>(S))
+      S = If->getElse() ? If->getElse() : If->getThen();
+    else if (const auto *For = dyn_cast<ForStmt>(S))
+      S = For->getBody();
+    else if (const auto *While = dyn_cast<WhileStmt>(S))
+      S = While->getBody();
+    else if (const auto *Range = dyn_cast<CXXForRangeStmt>(S))
+      S = Range->getBody();
+    else if (const auto *Switch = dyn_cast<SwitchStmt>(S))
+      S = Switch->getBody();
+    else if (const auto *Case = dyn_cast<SwitchCase>(S))
+      S = Case->getSubStmt();
+    else
+      break;
   }
+  return statementRange(S, SM, LangOpts).getEnd().getLocWithOffset(-1);
+}
 
-  // A brace opened for a local initialized by the block's last wait closes
-  // where the block ends.
-  if (OpenedBrace) {
-    std::string Indent = lineIndent(SM, Block->getRBracLoc());
-    R.InsertTextBefore(Block->getRBracLoc(), "  }\n" + Indent);
-  }
-  std::string Tail;
-  while (Live.size() > LiveMark) {
+/// Destroys the frame objects above \p Mark in Live, newest first; returns
+/// the statements that do it.
+std::string Emitter::popLive(size_t Mark) {
+  std::string Text;
+  while (Live.size() > Mark) {
     FrameObject Object = Live.back();
     Live.pop_back();
     if (!Object.Destroy.empty())
-      Tail += Object.Destroy + "\n";
+      Text += Object.Destroy + "\n";
   }
-  if (!EndReachable)
-    return "";
-  if (!Tail.empty())
+  return Text;
+}
+
+/// Rewrites the waits, hoisted declarations and jumps of a block and returns
+/// the statements that must follow the block: the destruction of its frame
+/// objects. They run after the block's ordinary locals are destroyed, which
+/// were all declared after them (a local declared before a wait in its block
+/// is a frame object). With \p TailInside (the body or branch of a control
+/// statement) they are placed inside the block instead, before its brace.
+std::string Emitter::walkBlock(const CompoundStmt *Block, bool EndReachable,
+                               bool TailInside) {
+  size_t LiveMark = Live.size();
+  bool OpenedBrace = false;
+  for (const Stmt *S : Block->body())
+    walkStatement(S, OpenedBrace);
+
+  std::string Indent = lineIndent(SM, Block->getRBracLoc());
+  // A brace opened for a local initialized by the block's last wait closes
+  // where the block ends.
+  std::string Close = OpenedBrace ? "  }\n" + Indent : "";
+  std::string Tail = popLive(LiveMark);
+  if (EndReachable && !Tail.empty())
     if (std::string Sync = syncState(Block->getRBracLoc()); !Sync.empty())
       Tail += Sync + "\n";
+  if (!EndReachable)
+    Tail.clear();
+  if (!TailInside || Tail.empty()) {
+    if (!Close.empty())
+      R.InsertTextBefore(Block->getRBracLoc(), Close);
+    if (!Tail.empty())
+      Tail.pop_back(); // the caller ends the last line
+    return Tail;
+  }
+  // The tail inside the block must run after the block's ordinary locals
+  // die: when the block has some that a destructor runs for, they get a
+  // block of their own.
+  bool Wrap = llvm::any_of(Block->body(), [&](const Stmt *S) {
+    const auto *Declaration = dyn_cast<DeclStmt>(S);
+    return Declaration &&
+           llvm::any_of(Declaration->decls(), [&](const Decl *D) {
+             const auto *Var = dyn_cast<VarDecl>(D);
+             return Var && !Members.count(Var) && !Var->isStaticLocal() &&
+                    needsDestruction(Var->getType());
+           });
+  });
+  std::string Text = Close;
+  if (Wrap) {
+    R.InsertTextAfterToken(Block->getLBracLoc(), " {");
+    Text += "  }\n" + Indent;
+  }
+  StringRef Lines(Tail);
+  while (!Lines.empty()) {
+    auto [Line, Rest] = Lines.split('\n');
+    Text += "  " + Line.str() + "\n" + Indent;
+    Lines = Rest;
+  }
+  R.InsertTextBefore(Block->getRBracLoc(), Text);
+  return "";
+}
+
+/// Rewrites one statement of a block; returns true when it became several
+/// statements (and needs braces where it stands alone).
+bool Emitter::walkStatement(const Stmt *S, bool &OpenedBrace) {
+  // `case 1: stmt` rewrites stmt and keeps the label.
+  while (const auto *Case = dyn_cast<SwitchCase>(S))
+    S = Case->getSubStmt();
+  if (const auto *Inner = dyn_cast<CompoundStmt>(S)) {
+    std::string Tail = walkBlock(Inner);
+    if (!Tail.empty()) {
+      std::string Indent = lineIndent(SM, Inner->getRBracLoc());
+      R.InsertTextAfterToken(Inner->getRBracLoc(),
+                             "\n" + Indent + indentLines(Tail, Indent));
+      return true;
+    }
+    return false;
+  }
+  auto Wait = llvm::find_if(
+      C.Waits, [&](const WaitPoint &W) { return W.Statement == S; });
+  if (Wait != C.Waits.end()) {
+    emitWait(*Wait, Wait - C.Waits.begin() + 1, OpenedBrace);
+    return true;
+  }
+  if (const auto *Declaration = dyn_cast<DeclStmt>(S)) {
+    if (llvm::any_of(Declaration->decls(), [&](const Decl *D) {
+          const auto *Var = dyn_cast<VarDecl>(D);
+          return Var && Members.count(Var) && !isa<ParmVarDecl>(Var);
+        })) {
+      emitHoistedDeclaration(Declaration);
+      return true;
+    }
+    return false;
+  }
+  if (isa<BreakStmt, ContinueStmt>(S))
+    return walkJump(S);
+  // Each body or branch comes with the token before it, after which a lone
+  // statement that becomes several opens its braces.
+  if (const auto *If = dyn_cast<IfStmt>(S))
+    return walkControl(S, nullptr, {},
+                       {{If->getThen(), If->getRParenLoc()},
+                        {If->getElse(), If->getElseLoc()}});
+  if (const auto *For = dyn_cast<ForStmt>(S))
+    return walkControl(S, For->getBody(), For->getRParenLoc(), {});
+  if (const auto *While = dyn_cast<WhileStmt>(S))
+    return walkControl(S, While->getBody(), While->getRParenLoc(), {});
+  if (const auto *Do = dyn_cast<DoStmt>(S))
+    return walkControl(S, Do->getBody(), Do->getDoLoc(), {});
+  if (const auto *Switch = dyn_cast<SwitchStmt>(S))
+    return walkControl(S, Switch->getBody(), Switch->getRParenLoc(), {});
+  return false;
+}
+
+/// `break;` and `continue;` leave scopes whose frame objects must die first:
+/// they are destroyed, and the state records what is left.
+bool Emitter::walkJump(const Stmt *Jump) {
+  bool IsContinue = isa<ContinueStmt>(Jump);
+  for (auto Target = Targets.rbegin(); Target != Targets.rend(); ++Target) {
+    if (IsContinue && !Target->AcceptsContinue)
+      continue;
+    std::vector<std::string> Kept;
+    std::string Text;
+    for (size_t I = 0; I < Live.size(); ++I)
+      if (!Live[I].Destroy.empty()) {
+        if (I < Target->Mark)
+          Kept.push_back(Live[I].Destroy);
+        else
+          Text = Live[I].Destroy + " " + Text;
+      }
+    if (Text.empty())
+      return false;
+    Text = "{ " + Text + newLineState(Jump->getBeginLoc(), Kept) + " " +
+           (IsContinue ? "continue; }" : "break; }");
+    R.ReplaceText(statementRange(Jump, SM, LangOpts), Text);
+    return false; // already one statement
+  }
+  return false;
+}
+
+/// Constructs the hoisted variables declared in the init-statement or
+/// condition of \p Control; returns the statements that do it, to be placed
+/// before the statement, and leaves in the header what stays there.
+std::string Emitter::hoistHeader(const Stmt *Control) {
+  const Stmt *Init = nullptr;
+  const DeclStmt *Condition = nullptr;
+  if (const auto *For = dyn_cast<ForStmt>(Control))
+    Init = For->getInit();
+  else if (const auto *If = dyn_cast<IfStmt>(Control)) {
+    Init = If->getInit();
+    Condition = If->getConditionVariableDeclStmt();
+  } else if (const auto *Switch = dyn_cast<SwitchStmt>(Control)) {
+    Init = Switch->getInit();
+    Condition = Switch->getConditionVariableDeclStmt();
+  }
+  auto Hoisted = [&](const Stmt *S) {
+    const auto *Declaration = dyn_cast_or_null<DeclStmt>(S);
+    return Declaration &&
+           llvm::any_of(Declaration->decls(), [&](const Decl *D) {
+             const auto *Var = dyn_cast<VarDecl>(D);
+             return Var && Members.count(Var);
+           });
+  };
+  std::string Text;
+  for (const Stmt *Part : {Init, static_cast<const Stmt *>(Condition)}) {
+    if (!Hoisted(Part))
+      continue;
+    for (const Decl *D : cast<DeclStmt>(Part)->decls()) {
+      const auto *Var = cast<VarDecl>(D);
+      Text += construction(Var) + "\n";
+      Live.push_back(objectFor(Members.find(Var)->second));
+    }
+    if (Part == Init && isa<ForStmt>(Control)) {
+      // `for (int i = 0; ...)` becomes `for (; ...)`.
+      R.ReplaceText(statementRange(Part, SM, LangOpts), ";");
+    } else if (Part == Init) {
+      // `if (T x; c)` becomes `if (c)`.
+      const Stmt *Next = Condition;
+      if (!Next)
+        Next = isa<IfStmt>(Control) ? cast<IfStmt>(Control)->getCond()
+                                    : cast<SwitchStmt>(Control)->getCond();
+      R.ReplaceText(CharSourceRange::getCharRange(
+                        SM.getSpellingLoc(Part->getBeginLoc()),
+                        SM.getSpellingLoc(Next->getBeginLoc())),
+                    "");
+    } else {
+      // `if (T x = e)` tests the constructed x.
+      const auto *Var = cast<VarDecl>(Condition->getSingleDecl());
+      const Member &M = Members.find(Var)->second;
+      R.ReplaceText(charRange(Var->getSourceRange(), SM, LangOpts),
+                    M.IsReference ? "*" + M.Name : M.Name);
+    }
+  }
+  if (Text.empty())
+    return "";
+  if (std::string Sync = syncState(Control->getBeginLoc()); !Sync.empty())
+    Text += Sync + "\n";
+  return Text;
+}
+
+/// A control statement: its header's hoisted variables are constructed
+/// before it and destroyed after it; its body (of a loop or switch, which
+/// break and continue leave) and branches are rewritten like blocks.
+bool Emitter::walkControl(
+    const Stmt *S, const Stmt *Body, SourceLocation BodyOpener,
+    std::initializer_list<std::pair<const Stmt *, SourceLocation>> Branches) {
+  size_t Mark = Live.size();
+  std::string Before = hoistHeader(S);
+  if (Body) {
+    // break leaves a switch too; continue goes on to the enclosing loop.
+    Targets.push_back({Live.size(), !isa<SwitchStmt>(S)});
+    walkSubstatement(Body, BodyOpener);
+    Targets.pop_back();
+  }
+  for (auto [Branch, Opener] : Branches)
+    walkSubstatement(Branch, Opener);
+  std::string After = popLive(Mark);
+  if (!After.empty())
+    if (std::string Sync = syncState(statementEnd(S, SM, LangOpts));
+        !Sync.empty())
+      After += Sync + "\n";
+  if (Before.empty() && After.empty())
+    return false;
+  std::string Indent = lineIndent(SM, S->getBeginLoc());
+  if (!Before.empty())
+    R.InsertTextBefore(S->getBeginLoc(), indentLines(Before, Indent) + Indent);
+  if (!After.empty()) {
+    After.pop_back();
+    R.InsertTextAfterToken(statementEnd(S, SM, LangOpts),
+                           "\n" + Indent + indentLines(After, Indent));
+  }
+  return true;
+}
+
+/// The body or a branch of a control statement. A lone statement that
+/// becomes several is put in braces.
+void Emitter::walkSubstatement(const Stmt *S, SourceLocation Opener) {
+  if (!S)
+    return;
+  if (const auto *Block = dyn_cast<CompoundStmt>(S)) {
+    walkBlock(Block, /*EndReachable=*/true, /*TailInside=*/true);
+    return;
+  }
+  size_t Mark = Live.size();
+  bool OpenedBrace = false;
+  bool Expanded = walkStatement(S, OpenedBrace);
+  std::string Tail = popLive(Mark);
   if (!Tail.empty())
-    Tail.pop_back(); // the caller ends the last line
-  return Tail;
+    if (std::string Sync = syncState(statementEnd(S, SM, LangOpts));
+        !Sync.empty())
+      Tail += Sync + "\n";
+  if (!Expanded && !OpenedBrace && Tail.empty())
+    return;
+  std::string Indent = lineIndent(SM, S->getBeginLoc());
+  std::string OuterIndent = lineIndent(SM, Opener);
+  R.InsertTextAfterToken(Opener, " {");
+  std::string Close = OpenedBrace ? "\n" + OuterIndent + "}" : "";
+  if (!Tail.empty()) {
+    Tail.pop_back();
+    Close += "\n" + Indent + indentLines(Tail, Indent);
+  }
+  R.InsertTextAfterToken(statementEnd(S, SM, LangOpts),
+                         Close + "\n" + OuterIndent + "}");
 }
 
 std::string Emitter::pollText(bool Inline) {

@@ -125,8 +125,8 @@ coroutine<int> f() { int a = wait(g(1)); int b = wait(g(2)); return a + b; }
 TEST(Rewrite, ReportsUnsupportedWaitsAsAnError) {
   auto AST = parse(Leaf + R"(
 coroutine<int> f(bool b) {
-  if (b)
-    return wait(Leaf{});
+  if (wait(Leaf{}))
+    return 1;
   return 0;
 }
 )");
