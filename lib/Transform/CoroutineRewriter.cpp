@@ -8,6 +8,7 @@
 
 #include "CoroutineAnalysis.h"
 #include "FrameEmitter.h"
+#include "StateGraph.h"
 
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/ASTContext.h"
@@ -67,8 +68,10 @@ class RewriteConsumer : public ASTConsumer {
 public:
   RewriteConsumer(RewriteOptions Options,
                   std::map<std::string, std::string> &Results,
+                  std::map<std::string, std::vector<StateMachine>> &Machines,
                   std::set<std::string> &Processed)
-      : Options(std::move(Options)), Results(Results), Processed(Processed) {}
+      : Options(std::move(Options)), Results(Results), Machines(Machines),
+        Processed(Processed) {}
 
   void HandleTranslationUnit(ASTContext &Ctx) override {
     const SourceManager &SM = Ctx.getSourceManager();
@@ -83,17 +86,21 @@ public:
     // A file that does not compile is not rewritten: its errors are shown.
     if (Ctx.getDiagnostics().hasErrorOccurred())
       return;
-    llvm::Expected<std::string> Text = rewriteMainFile(Ctx, Options);
+    std::vector<StateMachine> FileMachines;
+    llvm::Expected<std::string> Text =
+        rewriteMainFile(Ctx, Options, &FileMachines);
     if (!Text) {
       llvm::consumeError(Text.takeError());
       return;
     }
     Results[Key] = std::move(*Text);
+    Machines[Key] = std::move(FileMachines);
   }
 
 private:
   RewriteOptions Options;
   std::map<std::string, std::string> &Results;
+  std::map<std::string, std::vector<StateMachine>> &Machines;
   std::set<std::string> &Processed;
 };
 
@@ -102,9 +109,10 @@ public:
   RewriteAction(const RewriteOptions &Options,
                 const std::map<std::string, std::string> &OutputNames,
                 std::map<std::string, std::string> &Results,
+                std::map<std::string, std::vector<StateMachine>> &Machines,
                 std::set<std::string> &Processed)
       : Options(Options), OutputNames(OutputNames), Results(Results),
-        Processed(Processed) {}
+        Machines(Machines), Processed(Processed) {}
 
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &,
                                                  StringRef InFile) override {
@@ -114,20 +122,23 @@ public:
       Real = InFile;
     auto It = OutputNames.find(std::string(Real));
     ForFile.OutputName = It != OutputNames.end() ? It->second : InFile.str();
-    return std::make_unique<RewriteConsumer>(ForFile, Results, Processed);
+    return std::make_unique<RewriteConsumer>(ForFile, Results, Machines,
+                                             Processed);
   }
 
 private:
   const RewriteOptions &Options;
   const std::map<std::string, std::string> &OutputNames;
   std::map<std::string, std::string> &Results;
+  std::map<std::string, std::vector<StateMachine>> &Machines;
   std::set<std::string> &Processed;
 };
 
 } // namespace
 
-llvm::Expected<std::string> rewriteMainFile(ASTContext &Ctx,
-                                            const RewriteOptions &Options) {
+llvm::Expected<std::string>
+rewriteMainFile(ASTContext &Ctx, const RewriteOptions &Options,
+                std::vector<StateMachine> *Machines) {
   DiagnosticsEngine &Diags = Ctx.getDiagnostics();
   unsigned ErrorsBefore = Diags.getNumErrors();
   std::vector<Coroutine> Coroutines = analyzeMainFile(Ctx);
@@ -142,6 +153,10 @@ llvm::Expected<std::string> rewriteMainFile(ASTContext &Ctx,
   Rewriter Output(SM, LangOpts);
   for (const Coroutine &C : Coroutines) {
     FrameText Text = emitFrame(C, Frames, Scratch, Options);
+    if (Machines) {
+      Text.Machine.Transitions = stateTransitions(C);
+      Machines->push_back(std::move(Text.Machine));
+    }
     if (!Text.BeforeFunction.empty())
       Output.InsertTextBefore(definitionStart(C, Ctx), Text.BeforeFunction);
     Output.ReplaceText(C.Function->getBody()->getSourceRange(), Text.Body);
@@ -168,7 +183,7 @@ RewriteActionFactory::RewriteActionFactory(
 
 std::unique_ptr<FrontendAction> RewriteActionFactory::create() {
   return std::make_unique<RewriteAction>(Options, OutputNames, Results,
-                                         Processed);
+                                         Machines, Processed);
 }
 
 } // namespace corofy

@@ -295,13 +295,15 @@ struct State {
   std::string Comment;
   /// Members to destroy when the frame dies in this state, in order.
   std::vector<std::string> Destroy;
+  /// Every hoisted member alive in this state, in order of construction.
+  std::vector<std::string> Holds;
   /// The label a poll in this state resumes at (empty: not resumable).
   std::string ResumeLabel;
 };
 
 /// A frame member for a local or a parameter.
 struct Member {
-  std::string Name;
+  std::string Name;        // how the body names it: x, or block12_.x
   std::string Declaration; // "int x", "char buf[16]", "T *r"
   QualType Type;
   bool IsReference = false; // a reference local, kept as a pointer
@@ -363,8 +365,10 @@ private:
   std::string construction(const VarDecl *Var);
   void emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace);
   std::string syncState(SourceLocation Loc);
+  /// LiveCount: how many objects of Live (from the bottom) the state holds.
   std::string newLineState(SourceLocation Loc,
-                           const std::vector<std::string> &Current);
+                           const std::vector<std::string> &Current,
+                           size_t LiveCount = SIZE_MAX);
   std::string resumeState(unsigned Index, unsigned Line,
                           const std::string &Label);
 
@@ -416,7 +420,8 @@ private:
 
   // Waits.
   struct WaitSlot {
-    std::string Member;   // wait1_
+    std::string Member;   // wait1_, or block12_.wait1_ inside a scope
+    std::string Leaf;     // wait1_
     std::string Declaration;
     std::string Polled;   // polled1
     std::string Future;   // rewritten text of the future
@@ -424,6 +429,24 @@ private:
     bool NeedsDestruction = false;
   };
   std::vector<WaitSlot> Slots;
+
+  // Frame storage: a scope's frame objects, and the storage its nested
+  // scopes and wait futures share, since no two of those are alive at once.
+  struct ScopeNode {
+    const Stmt *Statement = nullptr;
+    std::vector<const VarDecl *> Own; // hoisted locals declared directly
+    std::vector<size_t> OwnSlots;     // waits directly in the scope
+    std::vector<ScopeNode *> Children;
+    bool HasContent = false; // itself or a nested scope holds something
+    std::string TypeName, MemberName; // when it has members of its own
+  };
+  std::vector<std::unique_ptr<ScopeNode>> ScopeNodes;
+  ScopeNode *RootScope = nullptr;
+  void planLayout();
+  void nameScopeMembers(ScopeNode &Node, const std::string &Prefix);
+  void layoutAlternatives(const ScopeNode &Node, std::string &Structs,
+                          std::vector<std::string> &Alternatives);
+  std::string ownMemberLine(const VarDecl *Var) const;
 
   // States and the objects alive while the body runs.
   std::vector<State> States;
@@ -507,9 +530,143 @@ void Emitter::chooseNames() {
     WaitSlot Slot;
     Slot.Polled = Names.fresh("polled" + std::to_string(Index));
     if (W.Storage != FutureStorage::InPlace)
-      Slot.Member = Names.fresh("wait" + std::to_string(Index) + "_");
+      Slot.Member = Slot.Leaf =
+          Names.fresh("wait" + std::to_string(Index) + "_");
     Slots.push_back(Slot);
   }
+  planLayout();
+}
+
+/// Places each hoisted local in the scope that declares it and each wait's
+/// future in the innermost scope around the wait. A scope's own objects are
+/// alive together, but its nested scopes and the futures of its own waits
+/// never are (C++ scoping: siblings do not overlap, and a wait directly in
+/// the scope is in none of them), so they share storage: the frame holds
+/// the largest set alive at one suspension point, not the sum.
+void Emitter::planLayout() {
+  llvm::DenseMap<const Stmt *, ScopeNode *> ByStatement;
+  llvm::DenseMap<const CallExpr *, size_t> WaitIndex;
+  for (size_t I = 0; I < C.Waits.size(); ++I)
+    WaitIndex[C.Waits[I].Call] = I;
+  std::function<void(const Stmt *, ScopeNode *)> Visit =
+      [&](const Stmt *S, ScopeNode *Current) {
+        if (!S || isa<LambdaExpr>(S))
+          return;
+        if (isa<CompoundStmt, ForStmt, IfStmt, SwitchStmt, WhileStmt, DoStmt,
+                CXXForRangeStmt>(S)) {
+          ScopeNodes.push_back(std::make_unique<ScopeNode>());
+          ScopeNode *Node = ScopeNodes.back().get();
+          Node->Statement = S;
+          if (Current)
+            Current->Children.push_back(Node);
+          ByStatement[S] = Node;
+          Current = Node;
+        }
+        if (const auto *Call = dyn_cast<CallExpr>(S))
+          if (auto It = WaitIndex.find(Call);
+              It != WaitIndex.end() && !Slots[It->second].Member.empty())
+            Current->OwnSlots.push_back(It->second);
+        for (const Stmt *Child : S->children())
+          Visit(Child, Current);
+      };
+  Visit(C.Function->getBody(), nullptr);
+  RootScope = ByStatement.lookup(C.Function->getBody());
+
+  // A lambda captures a frame member by an init-capture named after it,
+  // which must be a plain name: captured locals stay at the top.
+  llvm::DenseSet<const VarDecl *> Captured;
+  for (const LambdaExpr *Lambda : C.Lambdas)
+    for (const LambdaCapture &Capture : Lambda->captures())
+      if (Capture.capturesVariable())
+        if (const auto *Var = dyn_cast<VarDecl>(Capture.getCapturedVar()))
+          Captured.insert(Var);
+  for (const LocalVar &Local : C.Locals) {
+    if (!Local.hoisted() || !Members.count(Local.Var))
+      continue;
+    ScopeNode *Node = Captured.count(Local.Var)
+                          ? RootScope
+                          : ByStatement.lookup(Local.Scope);
+    (Node ? Node : RootScope)->Own.push_back(Local.Var);
+  }
+
+  std::function<bool(ScopeNode &)> MarkContent = [&](ScopeNode &Node) {
+    bool Any = !Node.Own.empty() || !Node.OwnSlots.empty();
+    for (ScopeNode *Child : Node.Children)
+      Any |= MarkContent(*Child);
+    return Node.HasContent = Any;
+  };
+  MarkContent(*RootScope);
+  nameScopeMembers(*RootScope, "");
+}
+
+/// Names the struct of each scope that has objects of its own, and gives
+/// every object the path the body reaches it by (block12_.buffer).
+void Emitter::nameScopeMembers(ScopeNode &Node, const std::string &Prefix) {
+  for (const VarDecl *Var : Node.Own)
+    Members[Var].Name = Prefix + Members[Var].Name;
+  for (size_t I : Node.OwnSlots)
+    Slots[I].Member = Prefix + Slots[I].Leaf;
+  for (ScopeNode *Child : Node.Children) {
+    if (!Child->HasContent)
+      continue;
+    if (Child->Own.empty()) {
+      nameScopeMembers(*Child, Prefix);
+      continue;
+    }
+    const Stmt *S = Child->Statement;
+    std::string Kind = isa<CompoundStmt>(S)  ? "Block"
+                       : isa<IfStmt>(S)      ? "If"
+                       : isa<SwitchStmt>(S)  ? "Switch"
+                                             : "Loop";
+    std::string Line = std::to_string(lineOf(SM, S->getBeginLoc()));
+    Child->TypeName = Names.fresh(Kind + Line);
+    Child->MemberName = Names.fresh(StringRef(Kind).lower() + Line + "_");
+    nameScopeMembers(*Child, Prefix + Child->MemberName + ".");
+  }
+}
+
+std::string Emitter::ownMemberLine(const VarDecl *Var) const {
+  return "union { " + Members.find(Var)->second.Declaration + "; }; // line " +
+         std::to_string(lineOf(SM, Var->getLocation()));
+}
+
+/// What shares the storage of \p Node's nested scopes and futures: a struct
+/// member per nested scope with objects of its own (whose definition is
+/// appended to \p Structs), and the futures.
+void Emitter::layoutAlternatives(const ScopeNode &Node, std::string &Structs,
+                                 std::vector<std::string> &Alternatives) {
+  for (const ScopeNode *Child : Node.Children) {
+    if (!Child->HasContent)
+      continue;
+    if (Child->Own.empty()) {
+      layoutAlternatives(*Child, Structs, Alternatives);
+      continue;
+    }
+    std::vector<std::string> Inner;
+    layoutAlternatives(*Child, Structs, Inner);
+    unsigned Line = lineOf(SM, Child->Statement->getBeginLoc());
+    std::string Text = "struct " + Child->TypeName +
+                       " { // the frame objects of the scope at line " +
+                       std::to_string(Line) + "\n";
+    Text += "  " + Child->TypeName + "() {}\n";
+    Text += "  ~" + Child->TypeName + "() {}\n";
+    for (const VarDecl *Var : Child->Own)
+      Text += "  " + ownMemberLine(Var) + "\n";
+    if (!Inner.empty()) {
+      Text += "  union {\n";
+      for (const std::string &Alternative : Inner)
+        Text += "    " + Alternative + "\n";
+      Text += "  };\n";
+    }
+    Text += "};\n";
+    Structs += Text;
+    Alternatives.push_back(Child->TypeName + " " + Child->MemberName +
+                           "; // line " + std::to_string(Line));
+  }
+  for (size_t I : Node.OwnSlots)
+    Alternatives.push_back(
+        Slots[I].Declaration + "; // the future of the wait at line " +
+        std::to_string(lineOf(SM, C.Waits[I].Call->getBeginLoc())));
 }
 
 /// Renames uses of frame members, turns uses of reference locals into
@@ -591,7 +748,7 @@ void Emitter::editWaitFutures() {
     WaitSlot &Slot = Slots[I];
     if (W.Storage == FutureStorage::Temporary) {
       Slot.Type = W.Future->getType();
-      Slot.Declaration = printType(Slot.Type, Ctx, Slot.Member);
+      Slot.Declaration = printType(Slot.Type, Ctx, Slot.Leaf);
       // wait(g(args)) where g is a coroutine of this file whose frame class
       // is complete here: construct that frame in place, with no box.
       const auto *Call = dyn_cast<CallExpr>(stripImplicit(W.Future));
@@ -647,7 +804,7 @@ void Emitter::editWaitFutures() {
           R.ReplaceText(NameLoc, Callee->getName().size(),
                         Frame->second.Name + TemplateArgs);
         Slot.Declaration =
-            Frame->second.QualifiedName + TemplateArgs + " " + Slot.Member;
+            Frame->second.QualifiedName + TemplateArgs + " " + Slot.Leaf;
         Slot.NeedsDestruction = true;
       } else {
         Slot.NeedsDestruction = needsDestruction(Slot.Type);
@@ -655,11 +812,11 @@ void Emitter::editWaitFutures() {
       if (Slot.Type->isDependentType() &&
           Slot.Declaration.find("<dependent type>") != std::string::npos)
         Slot.Declaration = "decltype(" + text(W.Future->getSourceRange()) +
-                           ") " + Slot.Member;
+                           ") " + Slot.Leaf;
     } else if (W.Storage == FutureStorage::Pointer) {
       Slot.Type = W.Future->getType().getNonReferenceType();
       Slot.Declaration =
-          printType(Ctx.getPointerType(Slot.Type), Ctx, Slot.Member);
+          printType(Ctx.getPointerType(Slot.Type), Ctx, Slot.Leaf);
     }
     Slot.Future = text(W.Future->getSourceRange());
   }
@@ -721,7 +878,8 @@ std::string Emitter::syncState(SourceLocation Loc) {
 /// A state that is not resumable, recording \p Current (in order of
 /// construction); returns the assignment that enters it.
 std::string Emitter::newLineState(SourceLocation Loc,
-                                  const std::vector<std::string> &Current) {
+                                  const std::vector<std::string> &Current,
+                                  size_t LiveCount) {
   unsigned Line = lineOf(SM, Loc);
   State S;
   S.Name = "Line" + std::to_string(Line);
@@ -732,6 +890,8 @@ std::string Emitter::newLineState(SourceLocation Loc,
     S.Name = "Line" + std::to_string(Line) + "_" + std::to_string(N);
   S.Comment = "running after line " + std::to_string(Line);
   S.Destroy.assign(Current.rbegin(), Current.rend());
+  for (size_t I = 0; I < std::min(LiveCount, Live.size()); ++I)
+    S.Holds.push_back(Live[I].Member);
   States.push_back(S);
   return StateMember + " = " + StateType + "::" + S.Name + ";";
 }
@@ -742,6 +902,11 @@ std::string Emitter::resumeState(unsigned Index, unsigned Line,
   S.Name = "Wait" + std::to_string(Index);
   S.Comment = "suspended at line " + std::to_string(Line);
   S.ResumeLabel = Label;
+  for (const FrameObject &Object : Live)
+    S.Holds.push_back(Object.Member);
+  if (C.Waits[Index - 1].Storage != FutureStorage::InPlace &&
+      !llvm::is_contained(S.Holds, Slots[Index - 1].Member))
+    S.Holds.push_back(Slots[Index - 1].Member);
   std::vector<std::string> Current = liveDestroys();
   S.Destroy.assign(Current.rbegin(), Current.rend());
   StateLive = Current;
@@ -1050,7 +1215,7 @@ bool Emitter::walkJump(const Stmt *Jump) {
       }
     if (Text.empty())
       return false;
-    Text = "{ " + Text + newLineState(Jump->getBeginLoc(), Kept) + " " +
+    Text = "{ " + Text + newLineState(Jump->getBeginLoc(), Kept, Target->Mark) + " " +
            (IsContinue ? "continue; }" : "break; }");
     R.ReplaceText(statementRange(Jump, SM, LangOpts), Text);
     return false; // already one statement
@@ -1339,21 +1504,17 @@ std::string Emitter::classText() {
     OS << "  " << CtorParams.front() << ";\n";
   for (const ParmVarDecl *Param : StoredParams)
     OS << "  " << Members.find(Param)->second.Declaration << ";\n";
-  for (const LocalVar &Local : C.Locals) {
-    auto It = Members.find(Local.Var);
-    if (It == Members.end())
-      continue;
-    OS << "  union { " << It->second.Declaration << "; }; // line "
-       << lineOf(SM, Local.Var->getLocation()) << "\n";
-  }
-  bool AnySlot = llvm::any_of(
-      Slots, [](const WaitSlot &Slot) { return !Slot.Member.empty(); });
-  if (AnySlot) {
-    OS << "  union { // the future of each wait, one at a time\n";
-    for (size_t I = 0; I < Slots.size(); ++I)
-      if (!Slots[I].Member.empty())
-        OS << "    " << Slots[I].Declaration << "; // line "
-           << lineOf(SM, C.Waits[I].Call->getBeginLoc()) << "\n";
+  std::string Structs;
+  std::vector<std::string> Alternatives;
+  layoutAlternatives(*RootScope, Structs, Alternatives);
+  if (!Structs.empty())
+    OS << "  " << indentLines(Structs, "  ");
+  for (const VarDecl *Var : RootScope->Own)
+    OS << "  " << ownMemberLine(Var) << "\n";
+  if (!Alternatives.empty()) {
+    OS << "  union { // storage shared by what is never alive at once\n";
+    for (const std::string &Alternative : Alternatives)
+      OS << "    " << Alternative << "\n";
     OS << "  };\n";
   }
   OS << "};\n";
@@ -1382,6 +1543,24 @@ FrameText Emitter::emit() {
       "  return corofy::Async<" + OutputText + ">(" + Construct + ");\n";
 
   FrameText Result;
+  StateMachine &Machine = Result.Machine;
+  Machine.Coroutine = DisplayName;
+  Machine.FrameClass = FrameClass;
+  PresumedLoc Where = SM.getPresumedLoc(SM.getExpansionLoc(
+      C.Function->getLocation()));
+  Machine.Location = (llvm::sys::path::filename(Where.getFilename()) + ":" +
+                      llvm::Twine(Where.getLine()))
+                         .str();
+  if (C.isMember())
+    Machine.Parameters.push_back(SelfMember);
+  for (const ParmVarDecl *Param : StoredParams)
+    Machine.Parameters.push_back(Members.find(Param)->second.Name);
+  Machine.States.push_back({"Start", "not started", {}, true});
+  for (const State &S : States)
+    Machine.States.push_back(
+        {S.Name, S.Comment, S.Holds, !S.ResumeLabel.empty()});
+  Machine.States.push_back({"Done", "completed", {}, false});
+
   if (C.hasLocalFrame()) {
     Result.Body = "{\n" + outputLineDirective() + "  " +
                   indentLines(classText(), "  ") + Return + "}";

@@ -41,6 +41,8 @@ struct FrameText {
   std::string BeforeFunction;
   /// Replaces the function body, braces included.
   std::string Body;
+  /// The states and what each holds; no transitions (see stateTransitions).
+  StateMachine Machine;
 };
 
 /// Writes the state machine of \p C. Edits inside the body are made in

@@ -26,7 +26,7 @@ coroutine<int> outer() {
 
 // CHECK-LABEL: class outer_frame {
 // CHECK: case State::Wait1:
-// CHECK-NEXT: std::destroy_at(&scoped);
+// CHECK-NEXT: std::destroy_at(&block18_.scoped);
 // CHECK-NEXT: std::destroy_at(&first);
 // CHECK: case State::Wait2:
 // CHECK-NEXT: std::destroy_at(&wait2_);

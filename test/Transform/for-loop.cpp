@@ -27,15 +27,15 @@ coroutine<int> loop(int n) {
   return total;
 }
 
-// CHECK: ::new (&c) Counter(0);
+// CHECK: ::new (&loop20_.c) Counter(0);
 // CHECK-NEXT: state_ = State::Line{{[0-9]+}};
-// CHECK-NEXT: for (; c.value < n; ++c.value) { {
-// CHECK: { std::destroy_at(&step); state_ = State::Line{{[0-9_]+}}; continue; }
+// CHECK-NEXT: for (; loop20_.c.value < n; ++loop20_.c.value) { {
+// CHECK: { std::destroy_at(&loop20_.block20_.step); state_ = State::Line{{[0-9_]+}}; continue; }
 // CHECK: std::string plain = "ordinary local, destroyed before step";
 // CHECK-NEXT: }
-// CHECK-NEXT: std::destroy_at(&step);
+// CHECK-NEXT: std::destroy_at(&loop20_.block20_.step);
 // CHECK: }
-// CHECK-NEXT: std::destroy_at(&c);
+// CHECK-NEXT: std::destroy_at(&loop20_.c);
 
 int main() { std::printf("total %d\n", corofy::block_on(loop(4))); }
 // OUT: counter from 0

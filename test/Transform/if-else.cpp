@@ -22,9 +22,9 @@ coroutine<int> choose(int n) {
 }
 
 // CHECK: if (n > 0) {
-// CHECK-NEXT: ::new (&positive) Tracked("positive");
+// CHECK-NEXT: ::new (&block13_.positive) Tracked("positive");
 // CHECK: resume_wait1: {
-// CHECK: std::destroy_at(&positive);
+// CHECK: std::destroy_at(&block13_.positive);
 // CHECK-NEXT: state_ = State::Line{{[0-9]+}};
 // CHECK-NEXT: } else if (n < 0) {
 // CHECK: resume_wait2: {

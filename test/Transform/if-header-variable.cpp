@@ -23,12 +23,12 @@ coroutine<int> headers(int n) {
   return sum;
 }
 
-// CHECK: ::new (&scope) Tracked("if-init");
+// CHECK: ::new (&if13_.scope) Tracked("if-init");
 // CHECK-NEXT: state_ = State::Line{{[0-9]+}};
 // CHECK-NEXT: if (n > 0) {
-// CHECK: std::destroy_at(&scope);
-// CHECK: ::new (&half) int(n / 2);
-// CHECK-NEXT: if (half) {
+// CHECK: std::destroy_at(&if13_.scope);
+// CHECK: ::new (&if15_.half) int(n / 2);
+// CHECK-NEXT: if (if15_.half) {
 
 int main() { std::printf("%d\n", corofy::block_on(headers(4))); }
 // OUT: construct if-init

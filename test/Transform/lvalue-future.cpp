@@ -21,7 +21,7 @@ coroutine<int> inPlace(PendingOnce<int> given) {
 }
 
 // CHECK: union { PendingOnce<int> local; };
-// CHECK: union { // the future of each wait, one at a time
+// CHECK: union { // storage shared by what is never alive at once
 // CHECK-NEXT: PendingOnce<int> *wait3_;
 // CHECK-NEXT: };
 // CHECK: auto polled1 = local.poll(cx);

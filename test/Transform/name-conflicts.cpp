@@ -32,15 +32,15 @@ coroutine<int> crowded(int cx) {
 // CHECK: enum class State2 : unsigned char {
 // CHECK: State2 state_2 = State2::Start;
 // CHECK-NEXT: int cx;
-// CHECK-NEXT: union { int result; };
 // `value` is also spelled as State's member: both locals get new names.
-// CHECK-NEXT: union { int value_2; };
-// CHECK-NEXT: union { int value_3; };
+// CHECK: union { int value_2; };
+// CHECK: union { int value_3; };
+// CHECK: union { int result; };
 // CHECK-NEXT: union { State polled1; };
 // CHECK: crowded_frame::poll(corofy::Context &cx2)
 // CHECK: ::new (&result) int(state_ + cx);
-// CHECK: result += value_2;
-// CHECK: result += value_3;
+// CHECK: result += block17_.value_2;
+// CHECK: result += block22_.value_3;
 
 int main() { std::printf("%d\n", corofy::block_on(crowded(5))); }
 // OUT: 123

@@ -34,7 +34,7 @@ coroutine<std::string> name(int kind) {
 // CHECK: case 0:
 // CHECK-NEXT: ::new (&wait1_)
 // CHECK: if (out == "one")
-// CHECK-NEXT: { std::destroy_at(&held); state_ = State::Line{{[0-9_]+}}; break; }
+// CHECK-NEXT: { std::destroy_at(&block16_.held); state_ = State::Line{{[0-9_]+}}; break; }
 // CHECK: case 2:
 // CHECK-NEXT: ::new (&wait3_)
 

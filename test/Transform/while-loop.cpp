@@ -24,13 +24,13 @@ coroutine<int> count(int limit) {
 }
 
 // CHECK: while (i < limit) {
-// CHECK-NEXT: ::new (&round) Tracked("round " + std::to_string(i));
+// CHECK-NEXT: ::new (&block14_.round) Tracked("round " + std::to_string(i));
 // CHECK: resume_wait1: {
 // CHECK: if (i == 2)
-// CHECK-NEXT: { std::destroy_at(&round); state_ = State::Line{{[0-9_]+}}; continue; }
+// CHECK-NEXT: { std::destroy_at(&block14_.round); state_ = State::Line{{[0-9_]+}}; continue; }
 // CHECK: if (i == 4)
-// CHECK-NEXT: { std::destroy_at(&round); state_ = State::Line{{[0-9_]+}}; break; }
-// CHECK: std::destroy_at(&round);
+// CHECK-NEXT: { std::destroy_at(&block14_.round); state_ = State::Line{{[0-9_]+}}; break; }
+// CHECK: std::destroy_at(&block14_.round);
 // CHECK-NEXT: state_ = State::Line{{[0-9_]+}};
 // CHECK-NEXT: }
 

@@ -12,6 +12,7 @@
 
 #include "corofy/Transform/CoroutineRewriter.h"
 
+#include "clang/Frontend/ASTUnit.h"
 #include "clang/Tooling/ArgumentsAdjusters.h"
 #include "clang/Tooling/CompilationDatabase.h"
 #include "clang/Tooling/Tooling.h"
@@ -51,6 +52,21 @@ static cl::opt<bool> LineDirectives(
              "point at the original source"),
     cl::init(false), cl::cat(CorofyCategory));
 
+enum class EmitKind { Source, Layout, Dot };
+static cl::opt<EmitKind> Emit(
+    "emit", cl::desc("What to write (default: source)"),
+    cl::values(
+        clEnumValN(EmitKind::Source, "source",
+                   "the rewritten source file"),
+        clEnumValN(EmitKind::Layout, "layout",
+                   "each coroutine's frame layout (offset and size of "
+                   "every member, as the compiler lays it out) and what "
+                   "each state holds"),
+        clEnumValN(EmitKind::Dot, "dot",
+                   "the state machines as a Graphviz graph (one node per "
+                   "resumable state, edges labelled with source lines)")),
+    cl::init(EmitKind::Source), cl::cat(CorofyCategory));
+
 static cl::extrahelp MoreHelp(R"(
 corofy rewrites each function declared to return coroutine<T> into a state
 machine class with a poll(corofy::Context&) method; every wait(f) becomes a
@@ -64,6 +80,8 @@ input, else default to -std=c++20. corofy's own headers are always found.
 Examples:
   corofy main.cpp                      writes main_corofied.cpp
   corofy main.cpp -o - -- -Iinclude    prints the result
+  corofy --emit=layout main.cpp        prints the frame layouts
+  corofy --emit=dot main.cpp | dot -Tsvg -o machines.svg
   corofy -p build src/a.cpp src/b.cpp  uses build/compile_commands.json
 )");
 
@@ -133,8 +151,10 @@ int main(int argc, const char **argv) {
           << "no such file: '" << Input << "'\n";
       return 1;
     }
-    std::string Output =
-        OutputFile.empty() ? defaultOutputName(Input) : OutputFile.getValue();
+    // --emit=layout and --emit=dot print unless told where to write.
+    std::string Output = !OutputFile.empty() ? OutputFile.getValue()
+                         : Emit == EmitKind::Source ? defaultOutputName(Input)
+                                                    : "-";
     if (Output != "-" && sys::fs::equivalent(Input, Output)) {
       WithColor::error(errs(), "corofy")
           << "refusing to overwrite the input file '" << Input << "'\n";
@@ -169,7 +189,7 @@ int main(int argc, const char **argv) {
 
   ClangTool Tool(*Database, Sources);
   std::string IncludeDir = corofyIncludeDir(argv[0]);
-  Tool.appendArgumentsAdjuster(
+  ArgumentsAdjuster AddCorofyFlags =
       [IncludeDir](const CommandLineArguments &Args, StringRef) {
         CommandLineArguments Adjusted = Args;
         std::vector<std::string> Extra;
@@ -187,7 +207,8 @@ int main(int argc, const char **argv) {
         Adjusted.insert(Adjusted.begin() + (Adjusted.empty() ? 0 : 1),
                         Extra.begin(), Extra.end());
         return Adjusted;
-      });
+      };
+  Tool.appendArgumentsAdjuster(AddCorofyFlags);
 
   corofy::RewriteOptions Options;
   Options.LineDirectives = LineDirectives;
@@ -207,9 +228,35 @@ int main(int argc, const char **argv) {
       Status = 1;
       continue;
     }
+    std::string Text = Result->second;
+    const std::vector<corofy::StateMachine> &Machines =
+        Factory.machines().at(Source);
+    if (Emit == EmitKind::Dot) {
+      Text.clear();
+      raw_string_ostream OS(Text);
+      corofy::printStateGraph(OS, Machines);
+    } else if (Emit == EmitKind::Layout) {
+      // The layout is the compiler's: parse the rewritten file, in memory,
+      // in place of the input and with the input's flags.
+      ClangTool Second(*Database, {Source});
+      Second.appendArgumentsAdjuster(AddCorofyFlags);
+      Second.mapVirtualFile(Source, Text);
+      std::vector<std::unique_ptr<clang::ASTUnit>> ASTs;
+      if (Second.buildASTs(ASTs) != 0 || ASTs.size() != 1 ||
+          ASTs.front()->getDiagnostics().hasErrorOccurred()) {
+        WithColor::error(errs(), "corofy")
+            << "the rewritten '" << Source
+            << "' does not compile, so its layout is unknown\n";
+        Status = 1;
+        continue;
+      }
+      Text.clear();
+      raw_string_ostream OS(Text);
+      corofy::printFrameLayouts(OS, ASTs.front()->getASTContext(), Machines);
+    }
     const std::string &Output = OutputNames[Source];
     if (Error E = writeToOutput(Output, [&](raw_ostream &OS) -> Error {
-          OS << Result->second;
+          OS << Text;
           return Error::success();
         })) {
       WithColor::error(errs(), "corofy")

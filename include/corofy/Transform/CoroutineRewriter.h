@@ -15,11 +15,13 @@
 
 #include "clang/Tooling/Tooling.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace clang {
 class ASTContext;
@@ -36,12 +38,48 @@ struct RewriteOptions {
   std::string OutputName;
 };
 
+/// What corofy generated for one coroutine: its states, what each holds and
+/// how they follow each other. Printed by --emit=layout and --emit=dot.
+struct StateMachine {
+  std::string Coroutine;  // the qualified name of the function
+  std::string FrameClass; // the state machine class, as named in the output
+  std::string Location;   // file:line of the definition
+  std::vector<std::string> Parameters; // frame members kept for the call
+  struct State {
+    std::string Name;    // Start, Line12, Wait1, Done
+    std::string Comment; // "suspended at line 12"
+    /// The frame members alive in this state, in order of construction.
+    std::vector<std::string> Holds;
+    bool Resumable = false; // a poll may resume here (Start, WaitN)
+  };
+  std::vector<State> States;
+  struct Transition {
+    std::string From, To; // state names
+    std::string Label;     // "line 12", "return at line 20", "end"
+  };
+  /// The ways one poll can go from a resumable state to the next state it
+  /// suspends in, or to Done.
+  std::vector<Transition> Transitions;
+};
+
 /// Rewrites the coroutines defined in the main file of \p Ctx. Problems are
 /// reported through the context's DiagnosticsEngine; on success returns the
 /// whole new text of the main file, otherwise an error that says how many
-/// problems were reported.
-llvm::Expected<std::string> rewriteMainFile(clang::ASTContext &Ctx,
-                                            const RewriteOptions &Options);
+/// problems were reported. When \p Machines is given, it receives a
+/// description of each state machine, in source order.
+llvm::Expected<std::string>
+rewriteMainFile(clang::ASTContext &Ctx, const RewriteOptions &Options,
+                std::vector<StateMachine> *Machines = nullptr);
+
+/// Prints \p Machines as a Graphviz digraph, one cluster per coroutine.
+void printStateGraph(llvm::raw_ostream &OS,
+                     const std::vector<StateMachine> &Machines);
+
+/// Prints each machine's frame layout (the offset and size of every member,
+/// as \p Ctx lays out the class named FrameClass in its main file, which
+/// must be the rewritten file) and what each state holds.
+void printFrameLayouts(llvm::raw_ostream &OS, clang::ASTContext &Ctx,
+                       const std::vector<StateMachine> &Machines);
 
 /// A factory for ClangTool::run that rewrites each main file it is given and
 /// keeps the results, by absolute file name, until the caller collects them.
@@ -60,11 +98,16 @@ public:
   }
   /// The real paths of the inputs that were parsed, successfully or not.
   const std::set<std::string> &processed() const { return Processed; }
+  /// The state machines of each input that succeeded, by real path.
+  const std::map<std::string, std::vector<StateMachine>> &machines() const {
+    return Machines;
+  }
 
 private:
   RewriteOptions Options;
   std::map<std::string, std::string> OutputNames;
   std::map<std::string, std::string> Results;
+  std::map<std::string, std::vector<StateMachine>> Machines;
   std::set<std::string> Processed;
 };
 
