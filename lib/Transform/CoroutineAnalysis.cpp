@@ -250,9 +250,9 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
       return;
     }
 
-  // Control statements: waits in their bodies are lowered; waits in their
-  // headers not yet.
-  auto InHeader = [&](std::initializer_list<const Stmt *> Parts) {
+  // Control statements: waits in bodies, conditions and increments are
+  // lowered; in init-statements and condition variables not yet.
+  auto Unsupported = [&](std::initializer_list<const Stmt *> Parts) {
     for (const Stmt *Part : Parts) {
       if (!Part)
         continue;
@@ -265,34 +265,52 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
     }
     return false;
   };
+  auto InExpression = [&](const Stmt *Part) {
+    if (!Part)
+      return;
+    for (const CallExpr *Call : findWaits(Part)) {
+      // The value is stored in the frame, which must name its type.
+      if (Call->isTypeDependent() || Call->getArg(0)->isTypeDependent()) {
+        report(Diags, Call->getBeginLoc(), Problem::DependentExpressionWait);
+        return;
+      }
+      addWait(C, S, Call, WaitUse::Expression);
+    }
+  };
   if (const auto *If = dyn_cast<IfStmt>(S)) {
-    if (!InHeader({If->getInit(), If->getConditionVariableDeclStmt(),
-                   If->getCond()})) {
+    if (!Unsupported({If->getInit(), If->getConditionVariableDeclStmt()})) {
+      InExpression(If->getCond());
       checkStatement(C, If->getThen());
       checkStatement(C, If->getElse());
     }
     return;
   }
   if (const auto *While = dyn_cast<WhileStmt>(S)) {
-    if (!InHeader({While->getConditionVariableDeclStmt(), While->getCond()}))
+    if (!Unsupported({While->getConditionVariableDeclStmt()})) {
+      InExpression(While->getCond());
       checkStatement(C, While->getBody());
+    }
     return;
   }
   if (const auto *Do = dyn_cast<DoStmt>(S)) {
-    if (!InHeader({Do->getCond()}))
-      checkStatement(C, Do->getBody());
+    checkStatement(C, Do->getBody());
+    InExpression(Do->getCond());
     return;
   }
   if (const auto *For = dyn_cast<ForStmt>(S)) {
-    if (!InHeader({For->getInit(), For->getConditionVariableDeclStmt(),
-                   For->getCond(), For->getInc()}))
+    if (!Unsupported({For->getInit(), For->getConditionVariableDeclStmt()})) {
+      InExpression(For->getCond());
       checkStatement(C, For->getBody());
+      InExpression(For->getInc());
+    }
     return;
   }
   if (const auto *Switch = dyn_cast<SwitchStmt>(S)) {
-    if (!InHeader({Switch->getInit(), Switch->getConditionVariableDeclStmt(),
-                   Switch->getCond()}))
+    if (!Unsupported({Switch->getInit(),
+                      Switch->getConditionVariableDeclStmt()})) {
+      InExpression(Switch->getCond());
       checkStatement(C, Switch->getBody());
+    }
     return;
   }
   if (isa<CXXForRangeStmt, CXXTryStmt, CXXCatchStmt, AttributedStmt,
@@ -302,9 +320,9 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
     return;
   }
 
-  auto ReportExpression = [&] {
-    report(Diags, Waits.front()->getBeginLoc(), Problem::WaitInExpression);
-  };
+  // Anything else is lowered as an expression: each wait is evaluated in
+  // order into the frame, and the statement reads the values.
+  auto ReportExpression = [&] { InExpression(S); };
   bool Single = Waits.size() == 1;
 
   if (const auto *Declaration = dyn_cast<DeclStmt>(S)) {

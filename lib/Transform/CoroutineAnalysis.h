@@ -29,6 +29,7 @@ enum class WaitUse {
   Initialize, // T x = wait(f);
   Assign,     // x = wait(f);  x += wait(f);
   Return,     // return wait(f);
+  Expression, // anywhere else: in a larger expression or a condition
 };
 
 /// Where the future of a wait lives while the coroutine is suspended.
@@ -41,7 +42,8 @@ enum class FutureStorage {
 struct WaitPoint {
   const clang::CallExpr *Call = nullptr;
   /// The statement that holds the wait: directly inside a block, or the
-  /// body or branch of a control statement.
+  /// body or branch of a control statement; for a wait in a condition or
+  /// increment, the control statement.
   const clang::Stmt *Statement = nullptr;
   WaitUse Use = WaitUse::Discard;
   FutureStorage Storage = FutureStorage::Temporary;

@@ -35,14 +35,15 @@ DiagnosticBuilder report(DiagnosticsEngine &Diags, SourceLocation Loc,
     break;
   case Problem::WaitInHeader:
     ID = Diags.getCustomDiagID(
-        Error, "wait() in the header of %0 is not supported yet; wait in a "
-               "statement of its own before it, or in its body");
+        Error, "wait() in the init-statement or condition variable of %0 "
+               "is not supported yet; wait in a statement of its own before "
+               "it");
     break;
-  case Problem::WaitInExpression:
+  case Problem::DependentExpressionWait:
     ID = Diags.getCustomDiagID(
-        Error, "wait() as part of a larger expression is not supported yet; "
-               "use it as a whole statement, a variable's initializer, the "
-               "right-hand side of an assignment or a returned value");
+        Error, "wait() inside a larger expression whose type depends on a "
+               "template parameter is not supported yet; wait into a "
+               "variable first: 'T x = wait(f);'");
     break;
   case Problem::WaitInMultiDeclaration:
     ID = Diags.getCustomDiagID(

@@ -22,7 +22,7 @@ enum class Problem {
   WaitInLambda,
   WaitInControlFlow,      // %0: "a 'try' block", ...
   WaitInHeader,           // %0: "an 'if' statement", ...
-  WaitInExpression,
+  DependentExpressionWait,
   WaitInMultiDeclaration,
   WaitInMacro,
   GotoInCoroutine,

@@ -350,10 +350,44 @@ private:
   void editLambdaCaptures();
   void editWaitFutures();
   void editReturns();
+  std::string returnText(const ReturnStmt *Return);
+  bool hasExpressionWaits(const Stmt *S) const {
+    return llvm::any_of(C.Waits, [&](const WaitPoint &W) {
+      return W.Statement == S && W.Use == WaitUse::Expression;
+    });
+  }
+
+  // Waits inside expressions.
+  /// The frame storage of one statement's temporaries: the values of its
+  /// waits, the operands evaluated before a later wait, and the results of
+  /// the && || ?: that guard a wait. Two statements' temporaries are never
+  /// alive at once, so each statement's are a struct in one shared union.
+  struct TempGroup {
+    std::string TypeName, MemberName; // Temps12, temps12_
+    unsigned Line = 0;
+    std::vector<std::string> Declarations;
+  };
+  std::vector<TempGroup> TempGroups;
+  llvm::DenseMap<const Stmt *, size_t> GroupOf;
+  size_t groupFor(const Stmt *S);
+  std::string addTemp(size_t Group, StringRef Base, QualType Type,
+                      bool Pointer, std::string &Path,
+                      std::string Spelling = "");
+  QualType outputSpelling(QualType Type) const;
+  bool containsWait(const Stmt *S) const;
+  const WaitPoint *waitAt(const Expr *E, size_t &Index) const;
+  void lowerExpr(const Expr *E, size_t Group, std::string &Out);
+  void spill(const Expr *E, size_t Group, std::string &Out);
+  void suspendInExpression(const WaitPoint &W, size_t Index, size_t Group,
+                           std::string &Out, bool Discarded = false);
+  std::string endTemporaries(size_t Mark, SourceLocation Loc);
+  bool lowerStatement(const Stmt *S);
   std::string walkBlock(const CompoundStmt *Block, bool EndReachable = true,
                         bool TailInside = false);
   bool walkStatement(const Stmt *S, bool &OpenedBrace);
-  void walkSubstatement(const Stmt *S, SourceLocation Opener);
+  void walkSubstatement(const Stmt *S, SourceLocation Opener,
+                        const std::string &Start = "",
+                        const std::string &End = "");
   bool walkControl(const Stmt *S, const Stmt *Body, SourceLocation BodyOpener,
                    std::initializer_list<std::pair<const Stmt *,
                                                    SourceLocation>>
@@ -458,8 +492,13 @@ private:
   struct JumpTarget {
     size_t Mark;
     bool AcceptsContinue;
+    /// Where continue goes when the loop's increment or condition waits and
+    /// so was moved into the body; empty otherwise.
+    std::string ContinueLabel = {};
   };
   std::vector<JumpTarget> Targets;
+  /// Continue labels no continue jumped to: pollText drops them.
+  llvm::StringSet<> UnusedLabels;
   std::string BodyTail; // destroys the body's frame objects after the body
 };
 
@@ -822,7 +861,9 @@ void Emitter::editWaitFutures() {
   }
   for (size_t I = 0; I < C.Waits.size(); ++I) {
     const WaitPoint &W = C.Waits[I];
-    if (W.Use == WaitUse::Discard)
+    // A wait inside an expression is replaced when it is lowered, after the
+    // waits and spills inside its future.
+    if (W.Use == WaitUse::Discard || W.Use == WaitUse::Expression)
       continue;
     R.ReplaceText(charRange(W.Call->getSourceRange(), SM, LangOpts),
                   "std::move(" + Slots[I].Polled + ").value()");
@@ -833,36 +874,40 @@ void Emitter::editWaitFutures() {
 /// destroys the frame objects still alive; ordinary locals are destroyed
 /// by the jump itself, before them, as their later declaration requires.
 void Emitter::editReturns() {
-  for (const ReturnStmt *Return : C.Returns) {
-    const Expr *Value = Return->getRetValue();
-    std::string Store;
-    const Expr *Bare = Value ? Value->IgnoreImplicit() : nullptr;
-    bool EmptyBraces =
-        Bare && ((isa<InitListExpr>(Bare) &&
-                  cast<InitListExpr>(Bare)->getNumInits() == 0) ||
-                 (isa<CXXConstructExpr>(Bare) &&
-                  cast<CXXConstructExpr>(Bare)->getNumArgs() == 0));
-    if (!Value || (VoidOutput && EmptyBraces)) {
-      Store = ResultVar + ".emplace(); ";
-    } else if (VoidOutput) {
-      Store = text(Value->getSourceRange()) + "; " + ResultVar + ".emplace(); ";
-    } else {
-      std::string ValueText = text(Value->getSourceRange());
-      // `return x;` moves from a local or parameter, as C++ does.
-      const auto *Ref = dyn_cast<DeclRefExpr>(stripImplicit(Value));
-      const auto *Var = Ref ? dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
-      if (Var && (Var->isLocalVarDecl() || isa<ParmVarDecl>(Var)) &&
-          !Var->getType()->isReferenceType() &&
-          !Var->getType().isVolatileQualified())
-        ValueText = "std::move(" + ValueText + ")";
-      else if (isa<InitListExpr>(Value->IgnoreImplicit()) &&
-               ValueText.front() == '{')
-        ValueText = OutputText + ValueText;
-      Store = ResultVar + ".emplace(" + ValueText + "); ";
-    }
-    R.ReplaceText(statementRange(Return, SM, LangOpts),
-                  "{ " + Store + "goto " + DoneLabel + "; }");
+  for (const ReturnStmt *Return : C.Returns)
+    if (!hasExpressionWaits(Return))
+      R.ReplaceText(statementRange(Return, SM, LangOpts),
+                    returnText(Return));
+}
+
+std::string Emitter::returnText(const ReturnStmt *Return) {
+  const Expr *Value = Return->getRetValue();
+  std::string Store;
+  const Expr *Bare = Value ? Value->IgnoreImplicit() : nullptr;
+  bool EmptyBraces =
+      Bare && ((isa<InitListExpr>(Bare) &&
+                cast<InitListExpr>(Bare)->getNumInits() == 0) ||
+               (isa<CXXConstructExpr>(Bare) &&
+                cast<CXXConstructExpr>(Bare)->getNumArgs() == 0));
+  if (!Value || (VoidOutput && EmptyBraces)) {
+    Store = ResultVar + ".emplace(); ";
+  } else if (VoidOutput) {
+    Store = text(Value->getSourceRange()) + "; " + ResultVar + ".emplace(); ";
+  } else {
+    std::string ValueText = text(Value->getSourceRange());
+    // `return x;` moves from a local or parameter, as C++ does.
+    const auto *Ref = dyn_cast<DeclRefExpr>(stripImplicit(Value));
+    const auto *Var = Ref ? dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
+    if (Var && (Var->isLocalVarDecl() || isa<ParmVarDecl>(Var)) &&
+        !Var->getType()->isReferenceType() &&
+        !Var->getType().isVolatileQualified())
+      ValueText = "std::move(" + ValueText + ")";
+    else if (isa<InitListExpr>(Value->IgnoreImplicit()) &&
+             ValueText.front() == '{')
+      ValueText = OutputText + ValueText;
+    Store = ResultVar + ".emplace(" + ValueText + "); ";
   }
+  return "{ " + Store + "goto " + DoneLabel + "; }";
 }
 
 /// Records the current set of live frame objects in the state index, if it
@@ -1162,12 +1207,15 @@ bool Emitter::walkStatement(const Stmt *S, bool &OpenedBrace) {
     }
     return false;
   }
-  auto Wait = llvm::find_if(
-      C.Waits, [&](const WaitPoint &W) { return W.Statement == S; });
+  auto Wait = llvm::find_if(C.Waits, [&](const WaitPoint &W) {
+    return W.Statement == S && W.Use != WaitUse::Expression;
+  });
   if (Wait != C.Waits.end()) {
     emitWait(*Wait, Wait - C.Waits.begin() + 1, OpenedBrace);
     return true;
   }
+  if (isa<Expr, DeclStmt, ReturnStmt>(S) && hasExpressionWaits(S))
+    return lowerStatement(S);
   if (const auto *Declaration = dyn_cast<DeclStmt>(S)) {
     if (llvm::any_of(Declaration->decls(), [&](const Decl *D) {
           const auto *Var = dyn_cast<VarDecl>(D);
@@ -1213,10 +1261,17 @@ bool Emitter::walkJump(const Stmt *Jump) {
         else
           Text = Live[I].Destroy + " " + Text;
       }
-    if (Text.empty())
+    bool ToLabel = IsContinue && !Target->ContinueLabel.empty();
+    if (ToLabel)
+      UnusedLabels.erase(Target->ContinueLabel);
+    if (Text.empty() && !ToLabel)
       return false;
-    Text = "{ " + Text + newLineState(Jump->getBeginLoc(), Kept, Target->Mark) + " " +
-           (IsContinue ? "continue; }" : "break; }");
+    if (!Text.empty())
+      Text += newLineState(Jump->getBeginLoc(), Kept, Target->Mark) + " ";
+    Text = "{ " + Text +
+           (ToLabel ? "goto " + Target->ContinueLabel + "; }"
+                    : IsContinue ? "continue; }"
+                                 : "break; }");
     R.ReplaceText(statementRange(Jump, SM, LangOpts), Text);
     return false; // already one statement
   }
@@ -1291,10 +1346,100 @@ bool Emitter::walkControl(
     std::initializer_list<std::pair<const Stmt *, SourceLocation>> Branches) {
   size_t Mark = Live.size();
   std::string Before = hoistHeader(S);
+
+  // Waits in the condition or increment: the condition of if and switch is
+  // evaluated before the statement; a loop's is evaluated at the top of its
+  // body (`while (true) { ...; if (!c) break; ... }`), a do loop's and an
+  // increment at its end, where continue then leads.
+  const Expr *Cond = nullptr;
+  const Expr *Inc = nullptr;
+  if (const auto *If = dyn_cast<IfStmt>(S))
+    Cond = If->getCond();
+  else if (const auto *Switch = dyn_cast<SwitchStmt>(S))
+    Cond = Switch->getCond();
+  else if (const auto *While = dyn_cast<WhileStmt>(S))
+    Cond = While->getCond();
+  else if (const auto *Do = dyn_cast<DoStmt>(S))
+    Cond = Do->getCond();
+  else if (const auto *For = dyn_cast<ForStmt>(S)) {
+    Cond = For->getCond();
+    Inc = For->getInc();
+  }
+  if (Cond && !containsWait(Cond))
+    Cond = nullptr;
+  if (Inc && !containsWait(Inc))
+    Inc = nullptr;
+  std::string BodyStart, BodyEnd, ContinueLabel;
+  std::string Indent = lineIndent(SM, S->getBeginLoc());
+  if (Cond || Inc) {
+    size_t Group = groupFor(S);
+    // Evaluates the condition into a bool the statement can test after
+    // the condition's temporaries are gone.
+    auto Condition = [&](std::string &Out) {
+      size_t TempMark = Live.size();
+      lowerExpr(Cond, Group, Out);
+      std::string Ends = endTemporaries(TempMark, Cond->getEndLoc());
+      if (Ends.empty())
+        return text(Cond->getSourceRange());
+      std::string Path;
+      addTemp(Group, "cond", Ctx.BoolTy, false, Path);
+      Out += Path + " = static_cast<bool>(" + text(Cond->getSourceRange()) +
+             ");\n" + Ends;
+      return Path;
+    };
+    if (isa<IfStmt, SwitchStmt>(S) && Cond) {
+      std::string Test;
+      if (isa<IfStmt>(S)) {
+        Test = Condition(Before);
+      } else {
+        // A switch's temporaries live until the statement ends.
+        lowerExpr(Cond, Group, Before);
+        Test = text(Cond->getSourceRange());
+      }
+      R.ReplaceText(charRange(Cond->getSourceRange(), SM, LangOpts), Test);
+    } else if (isa<WhileStmt, ForStmt>(S)) {
+      if (Inc) {
+        std::string Label = Names.fresh(
+            "next" + std::to_string(lineOf(SM, S->getBeginLoc())));
+        ContinueLabel = Label;
+        UnusedLabels.insert(Label);
+        size_t TempMark = Live.size();
+        std::string Next;
+        lowerExpr(Inc, Group, Next);
+        Next += text(Inc->getSourceRange()) + ";\n";
+        Next += endTemporaries(TempMark, Inc->getEndLoc());
+        BodyStart = "{\n";
+        BodyEnd = "}\n" + Label + ":\n" + Next;
+        R.ReplaceText(charRange(Inc->getSourceRange(), SM, LangOpts), "");
+      }
+      if (Cond) {
+        std::string Test = "if (!(" + Condition(BodyStart) + "))\n  break;\n";
+        // The Condition() text went before the inner brace of an
+        // increment's block; keep the test before it as well.
+        if (Inc)
+          BodyStart = BodyStart.substr(2) + Test + "{\n";
+        else
+          BodyStart += Test;
+        R.ReplaceText(charRange(Cond->getSourceRange(), SM, LangOpts),
+                      isa<WhileStmt>(S) ? "true" : "");
+      }
+    } else if (isa<DoStmt>(S) && Cond) {
+      std::string Label = Names.fresh(
+          "next" + std::to_string(lineOf(SM, S->getBeginLoc())));
+      ContinueLabel = Label;
+      UnusedLabels.insert(Label);
+      std::string Next;
+      std::string Test = Condition(Next);
+      BodyStart = "{\n";
+      BodyEnd = "}\n" + Label + ":\n" + Next;
+      R.ReplaceText(charRange(Cond->getSourceRange(), SM, LangOpts), Test);
+    }
+  }
+
   if (Body) {
     // break leaves a switch too; continue goes on to the enclosing loop.
-    Targets.push_back({Live.size(), !isa<SwitchStmt>(S)});
-    walkSubstatement(Body, BodyOpener);
+    Targets.push_back({Live.size(), !isa<SwitchStmt>(S), ContinueLabel});
+    walkSubstatement(Body, BodyOpener, BodyStart, BodyEnd);
     Targets.pop_back();
   }
   for (auto [Branch, Opener] : Branches)
@@ -1304,9 +1449,8 @@ bool Emitter::walkControl(
     if (std::string Sync = syncState(statementEnd(S, SM, LangOpts));
         !Sync.empty())
       After += Sync + "\n";
-  if (Before.empty() && After.empty())
+  if (Before.empty() && After.empty() && BodyStart.empty() && BodyEnd.empty())
     return false;
-  std::string Indent = lineIndent(SM, S->getBeginLoc());
   if (!Before.empty())
     R.InsertTextBefore(S->getBeginLoc(), indentLines(Before, Indent) + Indent);
   if (!After.empty()) {
@@ -1318,11 +1462,35 @@ bool Emitter::walkControl(
 }
 
 /// The body or a branch of a control statement. A lone statement that
-/// becomes several is put in braces.
-void Emitter::walkSubstatement(const Stmt *S, SourceLocation Opener) {
+/// becomes several is put in braces. \p Start and \p End, when given, are
+/// placed at the start and end of the body.
+void Emitter::walkSubstatement(const Stmt *S, SourceLocation Opener,
+                               const std::string &Start,
+                               const std::string &End) {
   if (!S)
     return;
+  std::string OuterIndent = lineIndent(SM, Opener);
+  std::string Inner = OuterIndent + "  ";
+  auto Indented = [&](const std::string &Text) {
+    std::string Result;
+    StringRef Lines(Text);
+    while (!Lines.empty()) {
+      auto [Line, Rest] = Lines.split('\n');
+      Result += Inner + Line.str() + "\n";
+      Lines = Rest;
+    }
+    return Result;
+  };
   if (const auto *Block = dyn_cast<CompoundStmt>(S)) {
+    if (!Start.empty()) {
+      std::string Text = Indented(Start);
+      Text.pop_back(); // the block's own line break follows
+      R.InsertTextAfterToken(Block->getLBracLoc(), "\n" + Text);
+    }
+    if (!End.empty())
+      R.InsertTextBefore(Block->getRBracLoc(),
+                         Indented(End).substr(OuterIndent.size()) +
+                             OuterIndent);
     walkBlock(Block, /*EndReachable=*/true, /*TailInside=*/true);
     return;
   }
@@ -1334,18 +1502,392 @@ void Emitter::walkSubstatement(const Stmt *S, SourceLocation Opener) {
     if (std::string Sync = syncState(statementEnd(S, SM, LangOpts));
         !Sync.empty())
       Tail += Sync + "\n";
-  if (!Expanded && !OpenedBrace && Tail.empty())
+  if (!Expanded && !OpenedBrace && Tail.empty() && Start.empty() &&
+      End.empty())
     return;
   std::string Indent = lineIndent(SM, S->getBeginLoc());
-  std::string OuterIndent = lineIndent(SM, Opener);
-  R.InsertTextAfterToken(Opener, " {");
+  std::string Open = " {";
+  if (!Start.empty())
+    Open += "\n" + Indented(Start);
+  R.InsertTextAfterToken(Opener, Open);
   std::string Close = OpenedBrace ? "\n" + OuterIndent + "}" : "";
   if (!Tail.empty()) {
     Tail.pop_back();
     Close += "\n" + Indent + indentLines(Tail, Indent);
   }
+  if (!End.empty()) {
+    std::string EndText = Indented(End);
+    EndText.pop_back();
+    Close += "\n" + EndText;
+  }
   R.InsertTextAfterToken(statementEnd(S, SM, LangOpts),
                          Close + "\n" + OuterIndent + "}");
+}
+
+//===----------------------------------------------------------------------===//
+// Waits inside expressions
+//===----------------------------------------------------------------------===//
+
+size_t Emitter::groupFor(const Stmt *S) {
+  auto [It, New] = GroupOf.try_emplace(S, TempGroups.size());
+  if (New) {
+    TempGroup G;
+    G.Line = lineOf(SM, S->getBeginLoc());
+    G.TypeName = Names.fresh("Temps" + std::to_string(G.Line));
+    G.MemberName = Names.fresh("temps" + std::to_string(G.Line) + "_");
+    TempGroups.push_back(G);
+  }
+  return It->second;
+}
+
+/// Declares a temporary of the statement's group: a \p Type, or a pointer
+/// to one; \p Path receives how the body names it. Returns the type as
+/// printed.
+std::string Emitter::addTemp(size_t Group, StringRef Base, QualType Type,
+                             bool Pointer, std::string &Path,
+                             std::string Spelling) {
+  TempGroup &G = TempGroups[Group];
+  std::string Leaf = Names.fresh(Base);
+  Path = G.MemberName + "." + Leaf;
+  if (!Spelling.empty()) {
+    G.Declarations.push_back("union { " + Spelling + " " + Leaf + "; };");
+    return Spelling;
+  }
+  QualType Stored = outputSpelling(Type.getNonReferenceType())
+                        .getUnqualifiedType();
+  if (Pointer)
+    Stored = Ctx.getPointerType(Type.getNonReferenceType());
+  G.Declarations.push_back("union { " + printType(Stored, Ctx, Leaf) + "; };");
+  Path = G.MemberName + "." + Leaf;
+  return printType(Stored, Ctx);
+}
+
+/// wait() yields corofy::output_t<F>, which reads better as the type F
+/// names Output, as written there.
+QualType Emitter::outputSpelling(QualType Type) const {
+  const auto *Alias = Type->getAs<TemplateSpecializationType>();
+  if (!Alias || !Alias->isTypeAlias() || Alias->template_arguments().size() != 1)
+    return Type;
+  const TemplateDecl *Template = Alias->getTemplateName().getAsTemplateDecl();
+  if (!Template || Template->getName() != "output_t")
+    return Type;
+  QualType Future = Alias->template_arguments()[0].getAsType();
+  if (const auto *Record = Future.isNull() ? nullptr
+                                           : Future->getAsCXXRecordDecl())
+    for (const NamedDecl *Found : Record->lookup(&Ctx.Idents.get("Output")))
+      if (const auto *Typedef = dyn_cast<TypedefNameDecl>(Found))
+        return Typedef->getUnderlyingType();
+  return Type.getCanonicalType();
+}
+
+bool Emitter::containsWait(const Stmt *S) const {
+  if (!S || S->getSourceRange().isInvalid())
+    return false;
+  SourceLocation Begin = SM.getExpansionLoc(S->getBeginLoc());
+  SourceLocation End = SM.getExpansionLoc(S->getEndLoc());
+  return llvm::any_of(C.Waits, [&](const WaitPoint &W) {
+    return SM.isPointWithin(SM.getExpansionLoc(W.Call->getBeginLoc()), Begin,
+                            End);
+  });
+}
+
+const WaitPoint *Emitter::waitAt(const Expr *E, size_t &Index) const {
+  E = E->IgnoreParens();
+  for (size_t I = 0; I < C.Waits.size(); ++I)
+    if (C.Waits[I].Call == E) {
+      Index = I;
+      return &C.Waits[I];
+    }
+  return nullptr;
+}
+
+/// Destroys the temporaries above \p Mark in Live and records the state;
+/// returns the statements that do it.
+std::string Emitter::endTemporaries(size_t Mark, SourceLocation Loc) {
+  std::string Text = popLive(Mark);
+  if (!Text.empty())
+    if (std::string Sync = syncState(Loc); !Sync.empty())
+      Text += Sync + "\n";
+  return Text;
+}
+
+namespace {
+/// An operand that reads the same whether it is evaluated before or after
+/// a later wait of its expression, as far as corofy can tell without
+/// alias analysis: literals, names, `this`, and members of those.
+bool isStable(const Expr *E) {
+  E = E->IgnoreParenImpCasts();
+  if (isa<IntegerLiteral, FloatingLiteral, CharacterLiteral, StringLiteral,
+          CXXBoolLiteralExpr, CXXNullPtrLiteralExpr, GNUNullExpr,
+          CXXThisExpr, UnaryExprOrTypeTraitExpr, CXXDefaultArgExpr,
+          CXXDefaultInitExpr, ImaginaryLiteral>(E))
+    return true;
+  if (const auto *Ref = dyn_cast<DeclRefExpr>(E))
+    return !Ref->getType().isVolatileQualified();
+  if (const auto *Member = dyn_cast<MemberExpr>(E))
+    return !Member->getType().isVolatileQualified() &&
+           isStable(Member->getBase());
+  return false;
+}
+
+/// The operands of \p E in the order corofy evaluates them: left to right,
+/// except the right operand of an assignment first (as C++17 does).
+std::vector<const Expr *> operandsInOrder(const Expr *E) {
+  std::vector<const Expr *> Operands;
+  if (const auto *Binary = dyn_cast<BinaryOperator>(E);
+      Binary && Binary->isAssignmentOp())
+    return {Binary->getRHS(), Binary->getLHS()};
+  if (const auto *Op = dyn_cast<CXXOperatorCallExpr>(E)) {
+    if (Op->isAssignmentOp() && Op->getNumArgs() == 2)
+      return {Op->getArg(1), Op->getArg(0)};
+    for (const Expr *Arg : Op->arguments())
+      Operands.push_back(Arg);
+    return Operands;
+  }
+  if (const auto *Call = dyn_cast<CXXMemberCallExpr>(E)) {
+    if (const auto *Callee =
+            dyn_cast<MemberExpr>(Call->getCallee()->IgnoreParens());
+        Callee && !Callee->isImplicitAccess())
+      Operands.push_back(Callee->getBase());
+    for (const Expr *Arg : Call->arguments())
+      Operands.push_back(Arg);
+    return Operands;
+  }
+  for (const Stmt *Child : E->children())
+    if (const auto *Operand = dyn_cast_or_null<Expr>(Child))
+      Operands.push_back(Operand);
+  return Operands;
+}
+} // namespace
+
+/// Evaluates into the frame an operand that a later wait of its expression
+/// would otherwise overtake, and makes the expression read it from there.
+void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
+  if (E->getSourceRange().isInvalid() || isStable(E))
+    return;
+  const Expr *Value = E->IgnoreImplicit();
+  QualType Type = Value->getType();
+  std::string Source = text(Value->getSourceRange());
+  std::string Use;
+  if (Type->isVoidType()) {
+    Out += Source + ";\n";
+    Use = "(void)0";
+  } else if (Value->isGLValue() && !Value->refersToBitField()) {
+    std::string Path;
+    addTemp(Group, "operand", Type, /*Pointer=*/true, Path);
+    Out += Path + " = std::addressof(" + Source + ");\n";
+    Use = Value->isXValue() ? "std::move(*" + Path + ")" : "(*" + Path + ")";
+    Live.push_back({Path, ""});
+  } else {
+    std::string Path;
+    std::string Printed = addTemp(Group, "operand", Type, false, Path);
+    Out += "::new (&" + Path + ") " + Printed + "(" + Source + ");\n";
+    Use = "std::move(" + Path + ")";
+    Live.push_back(
+        {Path, needsDestruction(Type) ? destroyCall(Path, Type) : ""});
+  }
+  R.ReplaceText(charRange(Value->getSourceRange(), SM, LangOpts), Use);
+}
+
+/// Suspends at a wait inside an expression: the value is stored in the
+/// frame until the end of the full-expression, which reads it there.
+void Emitter::suspendInExpression(const WaitPoint &W, size_t Index,
+                                  size_t Group, std::string &Out,
+                                  bool Discarded) {
+  WaitSlot &Slot = Slots[Index];
+  Slot.Future = text(W.Future->getSourceRange());
+  unsigned Number = Index + 1;
+  std::string Label = "resume_wait" + std::to_string(Number);
+  std::string PollCall;
+  switch (W.Storage) {
+  case FutureStorage::Temporary:
+    Out += "::new (&" + Slot.Member + ") auto(" + Slot.Future + ");\n";
+    Live.push_back({Slot.Member, Slot.NeedsDestruction
+                                     ? destroyCall(Slot.Member, Slot.Type)
+                                     : ""});
+    PollCall = Slot.Member + ".poll(" + ContextVar + ")";
+    break;
+  case FutureStorage::Pointer:
+    Out += Slot.Member + " = corofy::frame::address(" + Slot.Future + ");\n";
+    PollCall = Slot.Member + "->poll(" + ContextVar + ")";
+    break;
+  case FutureStorage::InPlace:
+    PollCall = Slot.Future + ".poll(" + ContextVar + ")";
+    break;
+  }
+  Out += resumeState(Number, lineOf(SM, W.Call->getBeginLoc()), Label) + "\n";
+  Out += Label + ": {\n";
+  Out += "  auto " + Slot.Polled + " = " + PollCall + ";\n";
+  Out += "  if (" + Slot.Polled + ".is_pending())\n";
+  Out += "    " + pendingReturn() + "\n";
+  QualType Type = W.Call->getType();
+  std::string Use = "(void)0";
+  std::string Path;
+  if (!Type->isVoidType() && !Discarded) {
+    // The value's type as the future's own type spells it.
+    QualType Future = W.Future->getType().getNonReferenceType();
+    std::string Spelling =
+        Future->isDependentType()
+            ? ""
+            : "corofy::output_t<" +
+                  printType(Future.getUnqualifiedType(), Ctx) + ">";
+    std::string Printed =
+        addTemp(Group, "value" + std::to_string(Number) + "_", Type, false,
+                Path, Spelling);
+    Out += "  ::new (&" + Path + ") " + Printed + "(std::move(" +
+           Slot.Polled + ").value());\n";
+    Use = "std::move(" + Path + ")";
+  }
+  Out += "}\n";
+  if (W.Storage == FutureStorage::Temporary) {
+    Live.erase(llvm::find_if(Live, [&](const FrameObject &Object) {
+      return Object.Member == Slot.Member;
+    }));
+    if (Slot.NeedsDestruction)
+      Out += destroyCall(Slot.Member, Slot.Type) + "\n";
+  }
+  if (!Path.empty())
+    Live.push_back(
+        {Path, needsDestruction(Type) ? destroyCall(Path, Type) : ""});
+  if (std::string Sync = syncState(W.Call->getEndLoc()); !Sync.empty())
+    Out += Sync + "\n";
+  R.ReplaceText(charRange(W.Call->getSourceRange(), SM, LangOpts), Use);
+}
+
+/// Lowers the waits under \p E in evaluation order into \p Out: each wait
+/// suspends with its value stored in the frame; operands evaluated before a
+/// later wait are spilled; the right operand of && and || and the arms of
+/// ?: that hold waits become branches. E's text then reads the stored
+/// values.
+void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out) {
+  if (!E || !containsWait(E))
+    return;
+  size_t Index = 0;
+  if (const WaitPoint *W = waitAt(E, Index)) {
+    lowerExpr(W->Call->getArg(0), Group, Out);
+    suspendInExpression(*W, Index, Group, Out);
+    return;
+  }
+  const Expr *Bare = E->IgnoreParens();
+  auto Branch = [&](const Expr *Part, const std::function<std::string()> &Finish) {
+    size_t Mark = Live.size();
+    std::string Inner;
+    lowerExpr(Part, Group, Inner);
+    Inner += Finish();
+    Inner += endTemporaries(Mark, Part->getEndLoc());
+    return indentLines("  " + Inner, "  ");
+  };
+  if (const auto *Binary = dyn_cast<BinaryOperator>(Bare);
+      Binary && Binary->isLogicalOp() && containsWait(Binary->getRHS())) {
+    lowerExpr(Binary->getLHS(), Group, Out);
+    std::string Path;
+    addTemp(Group, "cond", Ctx.BoolTy, false, Path);
+    Out += Path + " = static_cast<bool>(" +
+           text(Binary->getLHS()->getSourceRange()) + ");\n";
+    Out += std::string("if (") + (Binary->getOpcode() == BO_LAnd ? "" : "!") +
+           Path + ") {\n";
+    Out += Branch(Binary->getRHS(), [&] {
+      return Path + " = static_cast<bool>(" +
+             text(Binary->getRHS()->getSourceRange()) + ");\n";
+    });
+    Out += "}\n";
+    R.ReplaceText(charRange(Bare->getSourceRange(), SM, LangOpts), Path);
+    return;
+  }
+  if (const auto *Choice = dyn_cast<ConditionalOperator>(Bare);
+      Choice && (containsWait(Choice->getTrueExpr()) ||
+                 containsWait(Choice->getFalseExpr()))) {
+    lowerExpr(Choice->getCond(), Group, Out);
+    QualType Type = Bare->getType();
+    bool Void = Type->isVoidType();
+    bool Pointer = !Void && Bare->isLValue() && !Bare->refersToBitField();
+    std::string Path, Printed;
+    if (!Void)
+      Printed = addTemp(Group, "choice", Type, Pointer, Path);
+    auto Arm = [&](const Expr *Part) {
+      return Branch(Part, [&] {
+        std::string Source = text(Part->getSourceRange());
+        if (Void)
+          return Source + ";\n";
+        if (Pointer)
+          return Path + " = std::addressof(" + Source + ");\n";
+        return "::new (&" + Path + ") " + Printed + "(" + Source + ");\n";
+      });
+    };
+    Out += "if (" + text(Choice->getCond()->getSourceRange()) + ") {\n";
+    Out += Arm(Choice->getTrueExpr());
+    Out += "} else {\n";
+    Out += Arm(Choice->getFalseExpr());
+    Out += "}\n";
+    std::string Use = Void ? "(void)0"
+                      : Pointer ? "(*" + Path + ")"
+                                : "std::move(" + Path + ")";
+    if (!Void)
+      Live.push_back({Path, !Pointer && needsDestruction(Type)
+                                ? destroyCall(Path, Type)
+                                : ""});
+    R.ReplaceText(charRange(Bare->getSourceRange(), SM, LangOpts), Use);
+    return;
+  }
+  std::vector<const Expr *> Operands = operandsInOrder(Bare);
+  // `(wait(f), x)` discards the value: nothing to keep.
+  if (const auto *Comma = dyn_cast<BinaryOperator>(Bare);
+      Comma && Comma->getOpcode() == BO_Comma)
+    if (const WaitPoint *W = waitAt(Comma->getLHS(), Index)) {
+      lowerExpr(W->Call->getArg(0), Group, Out);
+      suspendInExpression(*W, Index, Group, Out, /*Discarded=*/true);
+      Operands.erase(Operands.begin());
+    }
+  for (size_t I = 0; I < Operands.size(); ++I) {
+    if (containsWait(Operands[I]))
+      lowerExpr(Operands[I], Group, Out);
+    else if (std::any_of(Operands.begin() + I + 1, Operands.end(),
+                         [&](const Expr *Later) { return containsWait(Later); }))
+      spill(Operands[I], Group, Out);
+  }
+}
+
+/// A statement whose expression holds waits that are not the whole of it:
+/// the waits are lowered before it, and its temporaries die after it.
+bool Emitter::lowerStatement(const Stmt *S) {
+  size_t Group = groupFor(S);
+  size_t Mark = Live.size();
+  const Expr *Full = nullptr;
+  const VarDecl *Var = nullptr;
+  if (const auto *E = dyn_cast<Expr>(S))
+    Full = E;
+  else if (const auto *Return = dyn_cast<ReturnStmt>(S))
+    Full = Return->getRetValue();
+  else if (const auto *Declaration = dyn_cast<DeclStmt>(S)) {
+    Var = dyn_cast<VarDecl>(Declaration->getSingleDecl());
+    Full = Var ? Var->getInit() : nullptr;
+  }
+  std::string Out;
+  lowerExpr(Full, Group, Out);
+  bool Hoisted = Var && Members.count(Var);
+  if (const auto *Return = dyn_cast<ReturnStmt>(S))
+    Out += returnText(Return) + "\n";
+  else if (Hoisted)
+    Out += construction(Var) + "\n";
+  else
+    Out += text(statementRange(S, SM, LangOpts)) + "\n";
+  if (!isa<ReturnStmt>(S)) {
+    Out += popLive(Mark);
+    if (Hoisted)
+      Live.push_back(objectFor(Members.find(Var)->second));
+    if (std::string Sync = syncState(S->getEndLoc()); !Sync.empty())
+      Out += Sync + "\n";
+  } else {
+    while (Live.size() > Mark)
+      Live.pop_back(); // the return leaves through the frame's exit
+  }
+  Out.pop_back();
+  std::string Indent = lineIndent(SM, S->getBeginLoc());
+  std::string Directive = lineDirective(S->getEndLoc());
+  if (!Directive.empty())
+    Out += "\n" + Directive.substr(0, Directive.size() - 1);
+  R.ReplaceText(statementRange(S, SM, LangOpts), indentLines(Out, Indent));
+  return true;
 }
 
 std::string Emitter::pollText(bool Inline) {
@@ -1378,6 +1920,18 @@ std::string Emitter::pollText(bool Inline) {
   OS << "  {" << "\n" << lineDirective(Body->getLBracLoc());
   std::string Inner = text(CharSourceRange::getCharRange(
       Body->getLBracLoc().getLocWithOffset(1), Body->getRBracLoc()));
+  for (const auto &Label : UnusedLabels) {
+    std::string Line = Label.getKey().str() + ":\n";
+    for (size_t At = Inner.find(Line); At != std::string::npos;
+         At = Inner.find(Line, At + 1)) {
+      size_t LineStart = Inner.rfind('\n', At);
+      LineStart = LineStart == std::string::npos ? 0 : LineStart + 1;
+      if (StringRef(Inner).slice(LineStart, At).trim().empty()) {
+        Inner.erase(LineStart, At + Line.size() - LineStart);
+        break;
+      }
+    }
+  }
   StringRef InnerRef(Inner);
   if (InnerRef.starts_with("\n"))
     InnerRef = InnerRef.drop_front();
@@ -1515,6 +2069,22 @@ std::string Emitter::classText() {
     OS << "  union { // storage shared by what is never alive at once\n";
     for (const std::string &Alternative : Alternatives)
       OS << "    " << Alternative << "\n";
+    OS << "  };\n";
+  }
+  if (!TempGroups.empty()) {
+    for (const TempGroup &G : TempGroups) {
+      OS << "  struct " << G.TypeName
+         << " { // the temporaries of the statement at line " << G.Line
+         << "\n";
+      OS << "    " << G.TypeName << "() {}\n";
+      OS << "    ~" << G.TypeName << "() {}\n";
+      for (const std::string &Declaration : G.Declarations)
+        OS << "    " << Declaration << "\n";
+      OS << "  };\n";
+    }
+    OS << "  union { // the temporaries of one statement at a time\n";
+    for (const TempGroup &G : TempGroups)
+      OS << "    " << G.TypeName << " " << G.MemberName << ";\n";
     OS << "  };\n";
   }
   OS << "};\n";

@@ -45,6 +45,28 @@ private:
 };
 
 /// Prints its construction and destruction, to check object lifetimes.
+/// Like PendingOnce, and prints "wait <name>" when first polled, so that a
+/// test sees when the wait happens relative to the code around it.
+template <class T> class Noisy {
+public:
+  using Output = T;
+  Noisy(const char *name, T value) : name_(name), value_(std::move(value)) {}
+  corofy::Poll<T> poll(corofy::Context &cx) {
+    if (!polled_) {
+      polled_ = true;
+      std::printf("wait %s\n", name_);
+      cx.waker().wake();
+      return corofy::Poll<T>::pending();
+    }
+    return corofy::Poll<T>::ready(std::move(value_));
+  }
+
+private:
+  const char *name_;
+  T value_;
+  bool polled_ = false;
+};
+
 struct Tracked {
   explicit Tracked(std::string name) : name(std::move(name)) {
     std::printf("construct %s\n", this->name.c_str());

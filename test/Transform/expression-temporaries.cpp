@@ -1,0 +1,45 @@
+// The values of waits and the operands spilled across them live until the
+// end of their full-expression, like C++ temporaries; a coroutine
+// destroyed while suspended inside an expression destroys exactly the ones
+// already made.
+// RUN: %corofy %s -o %t.cpp -- -I%inputs
+// RUN: %cxx %t.cpp %runtime -o %t.exe
+// RUN: %t.exe | FileCheck %s
+
+#include "leaf.hpp"
+
+std::string join(const Tracked &a, const Tracked &b) {
+  std::printf("join\n");
+  return a.name + "+" + b.name;
+}
+
+coroutine<std::string> combine() {
+  std::string joined = join(Tracked("spilled"), wait(PendingOnce<Tracked>(Tracked("waited"))));
+  std::printf("after the statement\n");
+  return joined;
+}
+
+int main() {
+  std::printf("%s\n", corofy::block_on(combine()).c_str());
+  std::printf("-- cancel inside the expression\n");
+  {
+    corofy::Waker waker = corofy::Waker::noop();
+    corofy::Context cx(waker);
+    auto future = combine();
+    (void)future.poll(cx);
+  }
+  std::printf("-- end\n");
+}
+// CHECK: construct spilled
+// CHECK-NEXT: construct waited
+// CHECK: join
+// CHECK-NEXT: destroy waited
+// CHECK-NEXT: destroy spilled
+// CHECK-NEXT: after the statement
+// CHECK-NEXT: spilled+waited
+// CHECK-NEXT: -- cancel inside the expression
+// CHECK-NEXT: construct spilled
+// CHECK-NEXT: construct waited
+// CHECK-NOT: join
+// CHECK: destroy spilled
+// CHECK-NEXT: -- end
