@@ -313,7 +313,12 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
     }
     return;
   }
-  if (isa<CXXForRangeStmt, CXXTryStmt, CXXCatchStmt, AttributedStmt,
+  if (const auto *Range = dyn_cast<CXXForRangeStmt>(S)) {
+    if (!Unsupported({Range->getInit(), Range->getRangeInit()}))
+      checkStatement(C, Range->getBody());
+    return;
+  }
+  if (isa<CXXTryStmt, CXXCatchStmt, AttributedStmt,
           LabelStmt>(S)) {
     report(Diags, Waits.front()->getBeginLoc(), Problem::WaitInControlFlow)
         << describeControlStatement(S);
@@ -488,6 +493,8 @@ bool canHoistFromHeader(const LocalVar &Local) {
   if (const auto *Switch = dyn_cast<SwitchStmt>(Scope))
     return Switch->getInit() == Declaration ||
            Switch->getConditionVariableDeclStmt() == Declaration;
+  if (const auto *Range = dyn_cast<CXXForRangeStmt>(Scope))
+    return Range->getInit() != Declaration;
   return false;
 }
 
@@ -524,7 +531,10 @@ void Analyzer::decideHoisting(Coroutine &C) {
       continue;
     }
     QualType Type = Var->getType();
-    if (Type->isReferenceType() && bindsTemporary(Var->getInit())) {
+    // A range-based for's own range variable may bind a temporary: the
+    // frame then keeps the range by value.
+    if (Type->isReferenceType() && bindsTemporary(Var->getInit()) &&
+        !Var->isImplicit()) {
       report(Diags, Var->getLocation(),
              Problem::HoistedReferenceToTemporary)
           << Var;

@@ -393,6 +393,7 @@ private:
                                                    SourceLocation>>
                        Branches);
   bool walkJump(const Stmt *Jump);
+  bool walkRangeFor(const CXXForRangeStmt *For);
   std::string hoistHeader(const Stmt *Control);
   std::string popLive(size_t Mark);
   void emitHoistedDeclaration(const DeclStmt *Declaration);
@@ -548,8 +549,29 @@ void Emitter::chooseNames() {
       continue;
     const VarDecl *Var = Local.Var;
     Member M;
-    M.Name = Names.keepOrRename(Var->getName(), OwnedLocations(Var));
+    if (Var->isImplicit()) {
+      // A range-based for's __range1, __begin1, __end1: range_, begin_...
+      StringRef Base = Var->getName().ltrim('_').rtrim("0123456789");
+      M.Name = Names.fresh(Base.str() + "_");
+    } else {
+      M.Name = Names.keepOrRename(Var->getName(), OwnedLocations(Var));
+    }
     M.Type = Var->getType();
+    // A range-based for over a temporary keeps the temporary itself.
+    if (Var->isImplicit() && M.Type->isReferenceType())
+      for (const Expr *Init = Var->getInit(); Init;) {
+        Init = Init->IgnoreParens();
+        if (isa<MaterializeTemporaryExpr>(Init)) {
+          M.Type = M.Type.getNonReferenceType();
+          break;
+        }
+        if (const auto *Cleanups = dyn_cast<ExprWithCleanups>(Init))
+          Init = Cleanups->getSubExpr();
+        else if (const auto *Cast = dyn_cast<ImplicitCastExpr>(Init))
+          Init = Cast->getSubExpr();
+        else
+          break;
+      }
     if (M.Type->isReferenceType()) {
       // A union cannot hold a reference: keep the address instead.
       M.IsReference = true;
@@ -1242,6 +1264,8 @@ bool Emitter::walkStatement(const Stmt *S, bool &OpenedBrace) {
     return walkControl(S, Do->getBody(), Do->getDoLoc(), {});
   if (const auto *Switch = dyn_cast<SwitchStmt>(S))
     return walkControl(S, Switch->getBody(), Switch->getRParenLoc(), {});
+  if (const auto *Range = dyn_cast<CXXForRangeStmt>(S))
+    return walkRangeFor(Range);
   return false;
 }
 
@@ -1456,6 +1480,116 @@ bool Emitter::walkControl(
   if (!After.empty()) {
     After.pop_back();
     R.InsertTextAfterToken(statementEnd(S, SM, LangOpts),
+                           "\n" + Indent + indentLines(After, Indent));
+  }
+  return true;
+}
+
+/// A range-based for whose body waits: its hidden range, begin and end
+/// variables live across the waits, so it becomes the loop the standard
+/// defines it as, over frame members:
+///   range_ = &items; begin_ = ...; end_ = ...;
+///   for (; begin_ != end_; ++begin_) { auto &x = *begin_; ... }
+bool Emitter::walkRangeFor(const CXXForRangeStmt *For) {
+  const VarDecl *RangeVar = For->getRangeStmt()
+                                ? dyn_cast<VarDecl>(For->getRangeStmt()->getSingleDecl())
+                                : nullptr;
+  const VarDecl *BeginVar = For->getBeginStmt()
+                                ? dyn_cast<VarDecl>(For->getBeginStmt()->getSingleDecl())
+                                : nullptr;
+  const VarDecl *EndVar = For->getEndStmt()
+                              ? dyn_cast<VarDecl>(For->getEndStmt()->getSingleDecl())
+                              : nullptr;
+  const VarDecl *LoopVar = For->getLoopVariable();
+  if (!RangeVar || !BeginVar || !EndVar || !Members.count(BeginVar) ||
+      !Members.count(RangeVar) || !Members.count(EndVar)) {
+    Targets.push_back({Live.size(), true});
+    walkSubstatement(For->getBody(), For->getRParenLoc());
+    Targets.pop_back();
+    return false;
+  }
+  size_t Mark = Live.size();
+  std::string Before;
+  const Member &Range = Members.find(RangeVar)->second;
+  std::string RangeText = text(For->getRangeInit()->getSourceRange());
+  if (Range.IsReference)
+    Before += Range.Name + " = std::addressof(" + RangeText + ");\n";
+  else
+    Before += "::new (" + address(Range.Name, Range.Type) + ") " +
+              printType(Range.Type.getUnqualifiedType(), Ctx) + "(" +
+              RangeText + ");\n";
+  Live.push_back(objectFor(Range));
+  std::string Of = Range.IsReference ? "(*" + Range.Name + ")" : Range.Name;
+
+  // begin and end as the range-for found them: members, free functions
+  // found by ADL, or the bounds of an array.
+  QualType RangeType = RangeVar->getType().getNonReferenceType();
+  auto Bound = [&](const VarDecl *Var, StringRef Which) {
+    if (const auto *Array = Ctx.getAsConstantArrayType(RangeType))
+      return Which == "begin" ? Of + " + 0"
+                              : Of + " + " +
+                                    std::to_string(
+                                        Array->getSize().getZExtValue());
+    if (isa<CXXMemberCallExpr>(Var->getInit()->IgnoreImplicit()))
+      return Of + "." + Which.str() + "()";
+    return Which.str() + "(" + Of + ")";
+  };
+  for (const VarDecl *Var : {BeginVar, EndVar}) {
+    const Member &M = Members.find(Var)->second;
+    Before += "::new (" + address(M.Name, M.Type) + ") auto(" +
+              Bound(Var, Var == BeginVar ? "begin" : "end") + ");\n";
+    Live.push_back(objectFor(M));
+  }
+  if (std::string Sync = syncState(For->getBeginLoc()); !Sync.empty())
+    Before += Sync + "\n";
+  const std::string &Begin = Members.find(BeginVar)->second.Name;
+  const std::string &End = Members.find(EndVar)->second.Name;
+  SourceLocation LParen = Lexer::findNextToken(For->getForLoc(), SM, LangOpts)
+                              ->getLocation();
+  R.ReplaceText(CharSourceRange::getCharRange(LParen.getLocWithOffset(1),
+                                              For->getRParenLoc()),
+                "; " + Begin + " != " + End + "; ++" + Begin);
+
+  // The loop variable, at the start of each iteration.
+  size_t LoopMark = Live.size();
+  std::string Start, Finish;
+  if (auto It = Members.find(LoopVar); It != Members.end()) {
+    const Member &M = It->second;
+    if (M.IsReference)
+      Start = M.Name + " = std::addressof(*" + Begin + ");";
+    else
+      Start = "::new (" + address(M.Name, M.Type) + ") " +
+              printType(M.Type.getUnqualifiedType(), Ctx) + "(*" + Begin +
+              ");";
+    FrameObject Object = objectFor(M);
+    if (!Object.Destroy.empty()) {
+      std::vector<std::string> Kept = liveDestroys();
+      Finish = Object.Destroy + "\n" +
+               newLineState(For->getEndLoc(), Kept, LoopMark);
+    }
+    Live.push_back(Object);
+    if (std::string Sync = syncState(For->getBeginLoc()); !Sync.empty())
+      Start += "\n" + Sync;
+  } else {
+    Start = text(LoopVar->getSourceRange()) + " = *" + Begin + ";";
+  }
+  Targets.push_back({LoopMark, true});
+  walkSubstatement(For->getBody(), For->getRParenLoc(), Start, Finish);
+  Targets.pop_back();
+  while (Live.size() > LoopMark)
+    Live.pop_back();
+  // The next line's state records the loop's objects again.
+  StateLive = {"?"};
+
+  std::string After = popLive(Mark);
+  if (std::string Sync = syncState(statementEnd(For, SM, LangOpts));
+      !Sync.empty())
+    After += Sync + "\n";
+  std::string Indent = lineIndent(SM, For->getBeginLoc());
+  R.InsertTextBefore(For->getBeginLoc(), indentLines(Before, Indent) + Indent);
+  if (!After.empty()) {
+    After.pop_back();
+    R.InsertTextAfterToken(statementEnd(For, SM, LangOpts),
                            "\n" + Indent + indentLines(After, Indent));
   }
   return true;
