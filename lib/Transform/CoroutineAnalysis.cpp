@@ -498,6 +498,28 @@ bool canHoistFromHeader(const LocalVar &Local) {
   return false;
 }
 
+/// Each break and continue of a body with the loop or switch it leaves.
+void collectJumps(const Stmt *S, std::vector<const Stmt *> &Enclosing,
+                  std::vector<std::pair<const Stmt *, const Stmt *>> &Jumps) {
+  if (!S || isa<LambdaExpr>(S))
+    return;
+  if (isa<BreakStmt>(S) && !Enclosing.empty())
+    Jumps.push_back({S, Enclosing.back()});
+  if (isa<ContinueStmt>(S))
+    for (auto It = Enclosing.rbegin(); It != Enclosing.rend(); ++It)
+      if (!isa<SwitchStmt>(*It)) {
+        Jumps.push_back({S, *It});
+        break;
+      }
+  bool Target = isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt, SwitchStmt>(S);
+  if (Target)
+    Enclosing.push_back(S);
+  for (const Stmt *Child : S->children())
+    collectJumps(Child, Enclosing, Jumps);
+  if (Target)
+    Enclosing.pop_back();
+}
+
 void Analyzer::decideHoisting(Coroutine &C) {
   for (LocalVar &Local : C.Locals) {
     if (!Local.Scope)
@@ -512,6 +534,40 @@ void Analyzer::decideHoisting(Coroutine &C) {
         break;
       }
     }
+  }
+
+  // break and continue destroy the frame objects of the scopes they leave
+  // before they jump, but C++ destroys the ordinary locals they leave when
+  // they jump, which would be too late: those were declared later and must
+  // die first. So when a jump leaves a frame object with a destructor, the
+  // destructible locals it leaves move into the frame too.
+  std::vector<const Stmt *> Enclosing;
+  std::vector<std::pair<const Stmt *, const Stmt *>> Jumps;
+  collectJumps(C.Function->getBody(), Enclosing, Jumps);
+  for (auto [Jump, Target] : Jumps) {
+    SourceLocation At = Jump->getBeginLoc();
+    std::vector<LocalVar *> Left;
+    const WaitPoint *Spanned = nullptr;
+    for (LocalVar &Local : C.Locals) {
+      if (!Local.Scope || Local.Scope == Target ||
+          !SM.isPointWithin(Local.Scope->getBeginLoc(), Target->getBeginLoc(),
+                            Target->getEndLoc()) ||
+          !SM.isPointWithin(At, Local.Scope->getBeginLoc(),
+                            Local.Scope->getEndLoc()) ||
+          !SM.isBeforeInTranslationUnit(Local.Var->getEndLoc(), At) ||
+          Local.Var->getType().isDestructedType() == QualType::DK_none)
+        continue;
+      if (Local.hoisted())
+        Spanned = Local.SpannedWait;
+      else
+        Left.push_back(&Local);
+    }
+    if (Spanned)
+      for (LocalVar *Local : Left)
+        Local->SpannedWait = Spanned;
+  }
+
+  for (LocalVar &Local : C.Locals) {
     if (!Local.hoisted())
       continue;
     const VarDecl *Var = Local.Var;
