@@ -318,8 +318,20 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
       checkStatement(C, Range->getBody());
     return;
   }
-  if (isa<CXXTryStmt, CXXCatchStmt, AttributedStmt,
-          LabelStmt>(S)) {
+  if (const auto *Try = dyn_cast<CXXTryStmt>(S)) {
+    for (unsigned I = 0; I < Try->getNumHandlers(); ++I)
+      if (std::vector<const CallExpr *> InHandler =
+              findWaits(Try->getHandler(I));
+          !InHandler.empty()) {
+        report(Diags, InHandler.front()->getBeginLoc(),
+               Problem::WaitInControlFlow)
+            << "a 'catch' handler";
+        return;
+      }
+    checkStatement(C, Try->getTryBlock());
+    return;
+  }
+  if (isa<CXXCatchStmt, AttributedStmt, LabelStmt>(S)) {
     report(Diags, Waits.front()->getBeginLoc(), Problem::WaitInControlFlow)
         << describeControlStatement(S);
     return;

@@ -394,6 +394,10 @@ private:
                        Branches);
   bool walkJump(const Stmt *Jump);
   bool walkRangeFor(const CXXForRangeStmt *For);
+  bool walkTry(const CXXTryStmt *Try);
+  /// Where the top-level dispatch sends a state when it is not its resume
+  /// label: the entry of the outermost try block around the wait.
+  llvm::StringMap<std::string> Redirect;
   std::string hoistHeader(const Stmt *Control);
   std::string popLive(size_t Mark);
   void emitHoistedDeclaration(const DeclStmt *Declaration);
@@ -1266,6 +1270,8 @@ bool Emitter::walkStatement(const Stmt *S, bool &OpenedBrace) {
     return walkControl(S, Switch->getBody(), Switch->getRParenLoc(), {});
   if (const auto *Range = dyn_cast<CXXForRangeStmt>(S))
     return walkRangeFor(Range);
+  if (const auto *Try = dyn_cast<CXXTryStmt>(S))
+    return walkTry(Try);
   return false;
 }
 
@@ -1592,6 +1598,77 @@ bool Emitter::walkRangeFor(const CXXForRangeStmt *For) {
     R.InsertTextAfterToken(statementEnd(For, SM, LangOpts),
                            "\n" + Indent + indentLines(After, Indent));
   }
+  return true;
+}
+
+/// A try block around waits. C++ forbids jumping into a try block, so the
+/// dispatch jumps to a label before it and a second switch inside it goes
+/// on to the wait (as Roslyn does). A handler first destroys the frame
+/// objects the try block had alive, as unwinding does for locals.
+bool Emitter::walkTry(const CXXTryStmt *Try) {
+  const CompoundStmt *Block = Try->getTryBlock();
+  auto WalkHandlers = [&](const std::string &Cleanup) {
+    for (unsigned I = 0; I < Try->getNumHandlers(); ++I) {
+      const auto *Handler =
+          cast<CompoundStmt>(Try->getHandler(I)->getHandlerBlock());
+      if (!Cleanup.empty()) {
+        std::string Indent = lineIndent(SM, Handler->getRBracLoc()) + "  ";
+        R.InsertTextAfterToken(Handler->getLBracLoc(),
+                               "\n" + Indent + indentLines(Cleanup, Indent));
+      }
+      walkBlock(Handler, /*EndReachable=*/true, /*TailInside=*/true);
+    }
+  };
+  if (!containsWait(Block)) {
+    walkBlock(Block, /*EndReachable=*/true, /*TailInside=*/true);
+    WalkHandlers("");
+    return false;
+  }
+  size_t Mark = Live.size();
+  std::vector<std::string> Outer = liveDestroys();
+  size_t FirstState = States.size();
+  std::string Label =
+      Names.fresh("try" + std::to_string(lineOf(SM, Try->getBeginLoc())));
+  // A fresh state on the way in: the inner switch must not mistake a state
+  // left from an earlier pass through the block for a resumption.
+  std::string Entry = newLineState(Try->getBeginLoc(), Outer, Mark);
+  StateLive = Outer;
+  walkBlock(Block, /*EndReachable=*/true, /*TailInside=*/true);
+
+  std::string Dispatch = "switch (" + StateMember + ") {\n";
+  std::string Cleanup = "switch (" + StateMember + ") {\n";
+  bool AnyCleanup = false;
+  for (size_t I = FirstState; I < States.size(); ++I) {
+    const State &S = States[I];
+    if (!S.ResumeLabel.empty()) {
+      std::string Target = Redirect.count(S.Name) ? Redirect.lookup(S.Name)
+                                                  : S.ResumeLabel;
+      Dispatch += "case " + StateType + "::" + S.Name + ":\n  goto " +
+                  Target + ";\n";
+      Redirect[S.Name] = Label;
+    }
+    std::string Destroys;
+    for (const std::string &Destroy : S.Destroy)
+      if (!llvm::is_contained(Outer, Destroy))
+        Destroys += "  " + Destroy + "\n";
+    if (!Destroys.empty()) {
+      Cleanup += "case " + StateType + "::" + S.Name + ":\n" + Destroys +
+                 "  break;\n";
+      AnyCleanup = true;
+    }
+  }
+  Dispatch += "default:\n  break;\n}";
+  Cleanup += "default:\n  break;\n}\n";
+  std::string Indent = lineIndent(SM, Block->getRBracLoc()) + "  ";
+  R.InsertTextAfterToken(Block->getLBracLoc(),
+                         "\n" + Indent + indentLines(Dispatch, Indent));
+  WalkHandlers(AnyCleanup ? Cleanup + newLineState(Try->getBeginLoc(), Outer,
+                                                   Mark)
+                          : "");
+  StateLive = Outer;
+  std::string TryIndent = lineIndent(SM, Try->getBeginLoc());
+  R.InsertTextBefore(Try->getBeginLoc(),
+                     Entry + "\n" + TryIndent + Label + ":\n" + TryIndent);
   return true;
 }
 
@@ -2047,7 +2124,9 @@ std::string Emitter::pollText(bool Inline) {
     if (!S.ResumeLabel.empty())
       OS << "  case " << StateType << "::" << S.Name << ": // "
          << S.Comment.substr(S.Comment.find("line")) << "\n    goto "
-         << S.ResumeLabel << ";\n";
+         << (Redirect.count(S.Name) ? Redirect.lookup(S.Name)
+                                    : S.ResumeLabel)
+         << ";\n";
   OS << "  default:\n    corofy::frame::polled_after_completion(\""
      << DisplayName << "\");\n  }\n";
   // The body as the user wrote it, between its braces.
