@@ -278,7 +278,9 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
     }
   };
   if (const auto *If = dyn_cast<IfStmt>(S)) {
-    if (!Unsupported({If->getInit(), If->getConditionVariableDeclStmt()})) {
+    {
+      InExpression(If->getInit());
+      InExpression(If->getConditionVariableDeclStmt());
       InExpression(If->getCond());
       checkStatement(C, If->getThen());
       checkStatement(C, If->getElse());
@@ -286,7 +288,8 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
     return;
   }
   if (const auto *While = dyn_cast<WhileStmt>(S)) {
-    if (!Unsupported({While->getConditionVariableDeclStmt()})) {
+    {
+      InExpression(While->getConditionVariableDeclStmt());
       InExpression(While->getCond());
       checkStatement(C, While->getBody());
     }
@@ -298,7 +301,8 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
     return;
   }
   if (const auto *For = dyn_cast<ForStmt>(S)) {
-    if (!Unsupported({For->getInit(), For->getConditionVariableDeclStmt()})) {
+    if (!Unsupported({For->getConditionVariableDeclStmt()})) {
+      InExpression(For->getInit());
       InExpression(For->getCond());
       checkStatement(C, For->getBody());
       InExpression(For->getInc());
@@ -306,8 +310,9 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
     return;
   }
   if (const auto *Switch = dyn_cast<SwitchStmt>(S)) {
-    if (!Unsupported({Switch->getInit(),
-                      Switch->getConditionVariableDeclStmt()})) {
+    {
+      InExpression(Switch->getInit());
+      InExpression(Switch->getConditionVariableDeclStmt());
       InExpression(Switch->getCond());
       checkStatement(C, Switch->getBody());
     }
@@ -507,6 +512,8 @@ bool canHoistFromHeader(const LocalVar &Local) {
            Switch->getConditionVariableDeclStmt() == Declaration;
   if (const auto *Range = dyn_cast<CXXForRangeStmt>(Scope))
     return Range->getInit() != Declaration;
+  if (const auto *While = dyn_cast<WhileStmt>(Scope))
+    return While->getConditionVariableDeclStmt() == Declaration;
   return false;
 }
 
@@ -546,6 +553,16 @@ void Analyzer::decideHoisting(Coroutine &C) {
         break;
       }
     }
+    // A header variable whose initializer waits is constructed in the frame
+    // after that wait, before its statement.
+    if (!Local.hoisted() && Local.InControlHeader && Local.Var->getInit())
+      for (const WaitPoint &W : C.Waits)
+        if (SM.isPointWithin(W.Call->getBeginLoc(),
+                             Local.Var->getInit()->getBeginLoc(),
+                             Local.Var->getInit()->getEndLoc())) {
+          Local.SpannedWait = &W;
+          break;
+        }
   }
 
   // break and continue destroy the frame objects of the scopes they leave

@@ -1332,27 +1332,46 @@ std::string Emitter::hoistHeader(const Stmt *Control) {
            });
   };
   std::string Text;
+  // Removes the init-statement from the header: `for (int i = 0; ...)`
+  // becomes `for (; ...)`, `if (T x; c)` becomes `if (c)`.
+  auto RemoveInit = [&] {
+    if (isa<ForStmt>(Control)) {
+      R.ReplaceText(statementRange(Init, SM, LangOpts), ";");
+      return;
+    }
+    const Stmt *Next = Condition;
+    if (!Next)
+      Next = isa<IfStmt>(Control) ? cast<IfStmt>(Control)->getCond()
+                                  : cast<SwitchStmt>(Control)->getCond();
+    R.ReplaceText(CharSourceRange::getCharRange(
+                      SM.getSpellingLoc(Init->getBeginLoc()),
+                      SM.getSpellingLoc(Next->getBeginLoc())),
+                  "");
+  };
+  // An init-statement that is an expression with waits runs before too.
+  if (const auto *E = dyn_cast_or_null<Expr>(Init); E && containsWait(E)) {
+    size_t Mark = Live.size();
+    lowerExpr(E, groupFor(Control), Text);
+    Text += text(E->getSourceRange()) + ";\n";
+    Text += popLive(Mark);
+    RemoveInit();
+  }
   for (const Stmt *Part : {Init, static_cast<const Stmt *>(Condition)}) {
     if (!Hoisted(Part))
       continue;
     for (const Decl *D : cast<DeclStmt>(Part)->decls()) {
       const auto *Var = cast<VarDecl>(D);
+      // Waits in the initializer come first; their values die once the
+      // variable is made, at the end of its full-expression.
+      size_t Mark = Live.size();
+      if (containsWait(Var->getInit()))
+        lowerExpr(Var->getInit(), groupFor(Control), Text);
       Text += construction(Var) + "\n";
+      Text += popLive(Mark);
       Live.push_back(objectFor(Members.find(Var)->second));
     }
-    if (Part == Init && isa<ForStmt>(Control)) {
-      // `for (int i = 0; ...)` becomes `for (; ...)`.
-      R.ReplaceText(statementRange(Part, SM, LangOpts), ";");
-    } else if (Part == Init) {
-      // `if (T x; c)` becomes `if (c)`.
-      const Stmt *Next = Condition;
-      if (!Next)
-        Next = isa<IfStmt>(Control) ? cast<IfStmt>(Control)->getCond()
-                                    : cast<SwitchStmt>(Control)->getCond();
-      R.ReplaceText(CharSourceRange::getCharRange(
-                        SM.getSpellingLoc(Part->getBeginLoc()),
-                        SM.getSpellingLoc(Next->getBeginLoc())),
-                    "");
+    if (Part == Init) {
+      RemoveInit();
     } else {
       // `if (T x = e)` tests the constructed x.
       const auto *Var = cast<VarDecl>(Condition->getSingleDecl());
@@ -1395,12 +1414,45 @@ bool Emitter::walkControl(
     Cond = For->getCond();
     Inc = For->getInc();
   }
-  if (Cond && !containsWait(Cond))
+  // A condition variable's waits were lowered with its declaration.
+  if (Cond && (!containsWait(Cond) ||
+               (isa<IfStmt>(S) && cast<IfStmt>(S)->getConditionVariable()) ||
+               (isa<SwitchStmt>(S) &&
+                cast<SwitchStmt>(S)->getConditionVariable())))
     Cond = nullptr;
   if (Inc && !containsWait(Inc))
     Inc = nullptr;
   std::string BodyStart, BodyEnd, ContinueLabel;
   std::string Indent = lineIndent(SM, S->getBeginLoc());
+  size_t TargetMark = Live.size();
+  const auto *While = dyn_cast<WhileStmt>(S);
+  const VarDecl *LoopVar = While ? While->getConditionVariable() : nullptr;
+  if (LoopVar && Members.count(LoopVar)) {
+    // `while (T x = e) body` makes x anew for each test:
+    //   while (true) { <waits>; x = e; if (!x) { ~x; break; } body; ~x; }
+    const Member &M = Members.find(LoopVar)->second;
+    size_t Mark = Live.size();
+    if (containsWait(LoopVar->getInit()))
+      lowerExpr(LoopVar->getInit(), groupFor(S), BodyStart);
+    BodyStart += construction(LoopVar) + "\n";
+    BodyStart += popLive(Mark);
+    FrameObject Object = objectFor(M);
+    std::vector<std::string> Outer = liveDestroys();
+    Live.push_back(Object);
+    if (std::string Sync = syncState(LoopVar->getBeginLoc()); !Sync.empty())
+      BodyStart += Sync + "\n";
+    std::string Leave =
+        Object.Destroy.empty()
+            ? ""
+            : Object.Destroy + "\n" +
+                  newLineState(LoopVar->getBeginLoc(), Outer, TargetMark) +
+                  "\n";
+    BodyStart += "if (!(" + (M.IsReference ? "*" + M.Name : M.Name) +
+                 ")) {\n" + indentLines("  " + Leave, "  ") + "  break;\n}\n";
+    BodyEnd = Leave;
+    R.ReplaceText(charRange(LoopVar->getSourceRange(), SM, LangOpts), "true");
+    Cond = nullptr;
+  }
   if (Cond || Inc) {
     size_t Group = groupFor(S);
     // Evaluates the condition into a bool the statement can test after
@@ -1468,9 +1520,14 @@ bool Emitter::walkControl(
 
   if (Body) {
     // break leaves a switch too; continue goes on to the enclosing loop.
-    Targets.push_back({Live.size(), !isa<SwitchStmt>(S), ContinueLabel});
+    Targets.push_back({TargetMark, !isa<SwitchStmt>(S), ContinueLabel});
     walkSubstatement(Body, BodyOpener, BodyStart, BodyEnd);
     Targets.pop_back();
+    if (Live.size() > TargetMark) {
+      // A while loop's condition variable, destroyed inside the body.
+      Live.resize(TargetMark);
+      StateLive = {"?"};
+    }
   }
   for (auto [Branch, Opener] : Branches)
     walkSubstatement(Branch, Opener);
@@ -2284,6 +2341,8 @@ std::string Emitter::classText() {
       OS << "    " << Alternative << "\n";
     OS << "  };\n";
   }
+  llvm::erase_if(TempGroups,
+                 [](const TempGroup &G) { return G.Declarations.empty(); });
   if (!TempGroups.empty()) {
     for (const TempGroup &G : TempGroups) {
       OS << "  struct " << G.TypeName
