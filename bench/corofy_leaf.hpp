@@ -11,7 +11,8 @@
 //    exactly once (its first poll wakes the waker at once), then ready with
 //    the next value of the caller's counter;
 //  - drive(), which polls a top-level state machine in place, with a waker,
-//    until it is ready.
+//    until it is ready;
+//  - escape(), which makes a buffer's address escape to the optimizer.
 //
 // corofy_side.cpp (the coroutine<T> source that corofy transforms at build
 // time) includes this header for Leaf; corofy_side_driver.cpp and
@@ -49,6 +50,12 @@ private:
   int *Counter;
   bool Polled = false;
 };
+
+/// Tells the optimizer that the memory at P may be read and written by code
+/// it cannot see, as a buffer handed to I/O would be: phases fills a buffer,
+/// escapes it, waits, then reads it back, so no side can keep only the two
+/// bytes it reads (clang did exactly that to the C++20 frame otherwise).
+inline void escape(const void *P) { asm volatile("" : : "r"(P) : "memory"); }
 
 namespace detail {
 // A waker that sets a flag, so the driver can check that a pending future

@@ -16,6 +16,12 @@
 //  - depth1: waits on 8 leaves in straight-line code and returns their sum;
 //  - level4 -> level3 -> level2 -> depth1, each waiting on the next and
 //    returning its result;
+//  - phases: two blocks one after the other, each holding a 1 KiB buffer
+//    (filled with the counter + 1 before its leaf wait, read back after it)
+//    across one leaf wait;
+//  - nest10 -> nest9 -> ... -> nest2 -> depth1, each holding a long of its
+//    own (read from the counter) across its wait on the next and adding it
+//    to the result;
 //  - a driver that polls the top-level future in place, with a waker, in a
 //    loop until it is ready (no heap allocation anywhere).
 //
@@ -27,13 +33,19 @@
 #include <cstddef>
 
 /// One complete top-level call: create the coroutine and drive it to
-/// completion. Both return the sum of the 8 leaf values (36).
+/// completion. depth1 and depth4 return the sum of the 8 leaf values (36),
+/// phases 9 (2 leaf waits), nest10 90 (8 leaf waits).
 long corofyRunDepth1();
 long corofyRunDepth4();
+long corofyRunPhases();
+long corofyRunNest10();
 
-/// sizeof the top-level state machine: depth1's, and level4's (which holds
-/// level3, level2 and depth1 by value).
+/// sizeof the top-level state machine: depth1's, level4's (which holds
+/// level3, level2 and depth1 by value), phases', and nest10's (which holds
+/// the whole chain down to depth1).
 std::size_t corofyFrameBytesDepth1();
 std::size_t corofyFrameBytesDepth4();
+std::size_t corofyFrameBytesPhases();
+std::size_t corofyFrameBytesNest10();
 
 #endif // COROFY_BENCH_COROFY_SIDE_HPP

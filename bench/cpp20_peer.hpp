@@ -226,6 +226,11 @@ private:
   Driver &D;
 };
 
+/// Tells the optimizer that the memory at P may be read and written by code
+/// it cannot see (the same as corofy_bench::escape): without it, clang keeps
+/// only the two bytes phases reads back in the frame, not the 1 KiB buffer.
+inline void escape(const void *P) { asm volatile("" : : "r"(P) : "memory"); }
+
 /// Waits on 8 leaves in straight-line code and returns the sum of their
 /// values.
 Task<long> depth1(Driver &D);
@@ -234,23 +239,47 @@ Task<long> depth1(Driver &D);
 Task<long> level2(Driver &D);
 Task<long> level3(Driver &D);
 Task<long> level4(Driver &D);
+/// Two phases one after the other, each holding a 1 KiB buffer (filled with
+/// Counter + 1 and escaped before its wait, read back after it) across one
+/// leaf wait.
+Task<long> phases(Driver &D);
+/// nest10 -> nest9 -> ... -> nest2 -> depth1: each holds a long of its own
+/// (read from the counter) across its wait on the next and adds it to the
+/// result.
+Task<long> nest2(Driver &D);
+Task<long> nest3(Driver &D);
+Task<long> nest4(Driver &D);
+Task<long> nest5(Driver &D);
+Task<long> nest6(Driver &D);
+Task<long> nest7(Driver &D);
+Task<long> nest8(Driver &D);
+Task<long> nest9(Driver &D);
+Task<long> nest10(Driver &D);
 
 } // namespace cpp20peer
 
 /// One complete top-level call: create the coroutine and drive it to
-/// completion. Both return the sum of the 8 leaf values.
+/// completion. depth1 and depth4 return the sum of the 8 leaf values (36),
+/// phases 9 (2 leaf waits), nest10 90 (8 leaf waits).
 long cpp20RunDepth1();
 long cpp20RunDepth4();
+long cpp20RunPhases();
+long cpp20RunNest10();
 
 /// Frame bytes asked of promise_type::operator new by one top-level call:
-/// depth1's frame, and the sum over level4, level3, level2 and depth1. Frames
-/// whose allocation clang elided are not counted (see cpp20FramesAllocated*).
+/// depth1's frame, the sum over level4, level3, level2 and depth1, phases'
+/// frame, and the sum over nest10 ... nest2 and depth1. Frames whose
+/// allocation clang elided are not counted (see cpp20FramesAllocated*).
 std::size_t cpp20FrameBytesDepth1();
 std::size_t cpp20FrameBytesDepth4();
-/// How many frames were heap-allocated by one top-level call (1 and 4 when
-/// clang elides nothing).
+std::size_t cpp20FrameBytesPhases();
+std::size_t cpp20FrameBytesNest10();
+/// How many frames were heap-allocated by one top-level call (1, 4, 1 and 10
+/// when clang elides nothing).
 std::size_t cpp20FramesAllocatedDepth1();
 std::size_t cpp20FramesAllocatedDepth4();
+std::size_t cpp20FramesAllocatedPhases();
+std::size_t cpp20FramesAllocatedNest10();
 
 /// Checks what the benchmark does not exercise: an exception thrown deep in
 /// the chain propagates to the driver, and (in builds with

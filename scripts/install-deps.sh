@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   clang-19 libclang-19-dev llvm-19-dev llvm-19-tools libclang-rt-19-dev
   cmake ninja-build libgtest-dev libbenchmark-dev python3
+  rustc # bench/rust/peer.rs, the Rust rows of coroutine_bench (1.63 is enough)
 )
 
 missing=()
