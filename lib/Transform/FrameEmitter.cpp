@@ -394,6 +394,8 @@ private:
                        Branches);
   bool walkJump(const Stmt *Jump);
   bool walkRangeFor(const CXXForRangeStmt *For);
+  void placeAround(const Stmt *S, const std::string &Before,
+                   std::string After);
   bool walkTry(const CXXTryStmt *Try);
   /// Where the top-level dispatch sends a state when it is not its resume
   /// label: the entry of the outermost try block around the wait.
@@ -1538,6 +1540,15 @@ bool Emitter::walkControl(
       After += Sync + "\n";
   if (Before.empty() && After.empty() && BodyStart.empty() && BodyEnd.empty())
     return false;
+  placeAround(S, Before, After);
+  return true;
+}
+
+/// Puts \p Before (statements, each ending its line) before \p S and
+/// \p After after it, at S's indentation.
+void Emitter::placeAround(const Stmt *S, const std::string &Before,
+                          std::string After) {
+  std::string Indent = lineIndent(SM, S->getBeginLoc());
   if (!Before.empty())
     R.InsertTextBefore(S->getBeginLoc(), indentLines(Before, Indent) + Indent);
   if (!After.empty()) {
@@ -1545,7 +1556,6 @@ bool Emitter::walkControl(
     R.InsertTextAfterToken(statementEnd(S, SM, LangOpts),
                            "\n" + Indent + indentLines(After, Indent));
   }
-  return true;
 }
 
 /// A range-based for whose body waits: its hidden range, begin and end
@@ -1648,13 +1658,7 @@ bool Emitter::walkRangeFor(const CXXForRangeStmt *For) {
   if (std::string Sync = syncState(statementEnd(For, SM, LangOpts));
       !Sync.empty())
     After += Sync + "\n";
-  std::string Indent = lineIndent(SM, For->getBeginLoc());
-  R.InsertTextBefore(For->getBeginLoc(), indentLines(Before, Indent) + Indent);
-  if (!After.empty()) {
-    After.pop_back();
-    R.InsertTextAfterToken(statementEnd(For, SM, LangOpts),
-                           "\n" + Indent + indentLines(After, Indent));
-  }
+  placeAround(For, Before, After);
   return true;
 }
 

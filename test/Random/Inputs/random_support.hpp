@@ -11,55 +11,12 @@
 #include <type_traits>
 #include <utility>
 
-/// A leaf future that really suspends: pending on its first poll (after
-/// waking its waker), ready with its value on the second.
-template <class T> class Later {
-public:
-  using Output = T;
-  explicit Later(T value) : value_(std::move(value)) {}
-  corofy::Poll<T> poll(corofy::Context &cx) {
-    if (!polled_) {
-      polled_ = true;
-      cx.waker().wake();
-      return corofy::Poll<T>::pending();
-    }
-    return corofy::Poll<T>::ready(std::move(value_));
-  }
+// Later<T> is a leaf future that really suspends (pending once, after
+// waking its waker, then ready); Tracked prints its construction and
+// destruction. Both come from the lit tests' own leaf.hpp.
+#include "../../Inputs/leaf.hpp"
 
-private:
-  T value_;
-  bool polled_ = false;
-};
-
-template <> class Later<void> {
-public:
-  using Output = void;
-  corofy::Poll<void> poll(corofy::Context &cx) {
-    if (!polled_) {
-      polled_ = true;
-      cx.waker().wake();
-      return corofy::Poll<void>::pending();
-    }
-    return corofy::Poll<void>::ready();
-  }
-
-private:
-  bool polled_ = false;
-};
-
-/// Prints its construction and destruction, so that both programs print the
-/// same object lifetimes. A move prints nothing and leaves the source named
-/// "moved-from".
-struct Tracked {
-  explicit Tracked(std::string name) : name(std::move(name)) {
-    std::printf("construct %s\n", this->name.c_str());
-  }
-  Tracked(Tracked &&other) : name(std::move(other.name)) {
-    other.name = "moved-from";
-  }
-  ~Tracked() { std::printf("destroy %s\n", name.c_str()); }
-  std::string name;
-};
+template <class T> using Later = PendingOnce<T>;
 
 /// The reference program's wait(): polls the future with a no-op waker until
 /// it is ready and returns its output.
