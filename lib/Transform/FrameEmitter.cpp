@@ -2111,11 +2111,19 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out) {
       Operands.erase(Operands.begin());
     }
   for (size_t I = 0; I < Operands.size(); ++I) {
-    if (containsWait(Operands[I]))
+    bool LaterWait =
+        std::any_of(Operands.begin() + I + 1, Operands.end(),
+                    [&](const Expr *Later) { return containsWait(Later); });
+    if (containsWait(Operands[I])) {
       lowerExpr(Operands[I], Group, Out);
-    else if (std::any_of(Operands.begin() + I + 1, Operands.end(),
-                         [&](const Expr *Later) { return containsWait(Later); }))
+      // What is left of the operand (mix(x, value) once its wait is done)
+      // is still evaluated before the next operand's wait.
+      size_t Ignored;
+      if (LaterWait && !waitAt(Operands[I], Ignored))
+        spill(Operands[I], Group, Out);
+    } else if (LaterWait) {
       spill(Operands[I], Group, Out);
+    }
   }
 }
 

@@ -21,8 +21,10 @@ same text. The output is a function of the seed and the options only.
 
     generate.py --seed 7 --coroutine-out co.cpp --reference-out ref.cpp
 
-The generated code uses waits only in the forms corofy supports: `wait(F);`,
-`T x = wait(F);`, `x = wait(F);` (and `+=`, `-=`) and `return wait(F);`.
+The generated code waits as a statement, `wait(F);`, in `T x = wait(F);`,
+`x = wait(F);` (and `+=`, `-=`), `return wait(F);`, and inside larger
+expressions: operands, arguments of nested calls that print, the right of
+&& and the arms of ?:.
 It compiles with -Wall -Wextra -Werror: every int local is read, every loop
 is bounded (counters advance at the top of while and do bodies, so a
 continue cannot skip them), declarations inside a case are braced, every
@@ -273,6 +275,7 @@ class Generator:
             (2, "show"),
             (1 if tracked else 0, "touch"),
             (3 if jumps else 0, "jump"),
+            (3 if ints else 0, "expr-wait"),
         ])
         if kind == "wait":
             w = self.future(ctx, None)
@@ -290,7 +293,39 @@ class Generator:
             return [self.line(ind, 'touch("%s", %s);' % (self.fresh("p"), self.rng.choice(tracked).name))]
         if kind == "jump":
             return self.jump(ind, ctx)
+        if kind == "expr-wait":
+            return self.expression_wait(ind, ctx, self.rng.choice(ints))
         return [self.line(ind, 'show("%s", %s);' % (self.fresh("p"), self.expr()))]
+
+    def expression_wait(self, ind, ctx, v):
+        """Waits inside a larger expression: operands around them, function
+        arguments with side effects before them, && || ?: guarding them.
+        corofy evaluates left to right; so does clang for the reference."""
+        a = self.future(ctx, "int")
+        shape = self.rng.randrange(4)
+        # "@" stands for the next wait; the rest is C++ as written.
+        if shape == 0:
+            waits = [a, self.future(ctx, "int")]
+            text = v.name + " = (@ + @ * 3) % 1009;"
+        elif shape == 1:
+            waits = [a, self.future(ctx, "int")]
+            text = (v.name + ' = mix("' + self.fresh("m") + '", mix("' +
+                    self.fresh("m") + '", ' + self.expr() + ", @), @);")
+        elif shape == 2:
+            waits = [a]
+            text = v.name + " += (" + self.cond1() + " && @ % 2 == 0) ? 1 : 2;"
+        else:
+            waits = [a, self.future(ctx, "int")]
+            text = v.name + " = " + self.mod_cond() + " ? @ : (@ + 1) % 1009;"
+
+        def fill(which):
+            pieces = text.split("@")
+            out = pieces[0]
+            for w, rest in zip(waits, pieces[1:]):
+                out += getattr(w, which) + rest
+            return out
+        coro, ref = fill("coro"), fill("ref")
+        return [self.line(ind, coro, ref)]
 
     def jump(self, ind, ctx):
         kind = self.pick([

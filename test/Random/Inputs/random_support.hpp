@@ -34,6 +34,13 @@ template <class F> auto block(F &&future) {
   }
 }
 
+/// Mixes two values and prints them, so that the order in which the
+/// arguments of nested calls around waits are evaluated shows.
+inline int mix(const char *tag, int a, int b) {
+  std::printf("%s %d %d\n", tag, a, b);
+  return (a * 3 + b) % 1009;
+}
+
 /// Print helpers of the generated code.
 inline void show(const char *label, int value) {
   std::printf("%s %d\n", label, value);
