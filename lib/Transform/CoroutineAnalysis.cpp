@@ -96,22 +96,6 @@ const Expr *stripStatementExpr(const Expr *E) {
   }
 }
 
-/// True when a reference initialized by \p Init extends a temporary's life.
-bool bindsTemporary(const Expr *Init) {
-  while (Init) {
-    Init = Init->IgnoreParens();
-    if (isa<MaterializeTemporaryExpr>(Init))
-      return true;
-    if (const auto *Cleanups = dyn_cast<ExprWithCleanups>(Init))
-      Init = Cleanups->getSubExpr();
-    else if (const auto *Cast = dyn_cast<ImplicitCastExpr>(Init))
-      Init = Cast->getSubExpr();
-    else
-      return false;
-  }
-  return false;
-}
-
 /// Collects coroutines and checks the placement of every wait() in the main
 /// file.
 class Analyzer : public RecursiveASTVisitor<Analyzer> {
@@ -472,21 +456,9 @@ void Analyzer::collectLocalsAndReturns(Coroutine &C, const Stmt *S,
   // scoped to the statement; so is a body that is a lone declaration.
   if (isa<IfStmt, ForStmt, WhileStmt, DoStmt, SwitchStmt, CXXForRangeStmt>(
           S)) {
-    const Stmt *Body = nullptr;
-    const Stmt *Else = nullptr;
-    if (const auto *If = dyn_cast<IfStmt>(S)) {
-      Body = If->getThen();
-      Else = If->getElse();
-    } else if (const auto *For = dyn_cast<ForStmt>(S))
-      Body = For->getBody();
-    else if (const auto *While = dyn_cast<WhileStmt>(S))
-      Body = While->getBody();
-    else if (const auto *Do = dyn_cast<DoStmt>(S))
-      Body = Do->getBody();
-    else if (const auto *Switch = dyn_cast<SwitchStmt>(S))
-      Body = Switch->getBody();
-    else
-      Body = cast<CXXForRangeStmt>(S)->getBody();
+    const auto *If = dyn_cast<IfStmt>(S);
+    const Stmt *Body = If ? If->getThen() : controlBody(S);
+    const Stmt *Else = If ? If->getElse() : nullptr;
     for (const Stmt *Child : S->children())
       collectLocalsAndReturns(C, Child, S,
                               Child != Body && Child != Else);
@@ -707,6 +679,35 @@ std::optional<QualType> coroutineOutput(const FunctionDecl *Function) {
     return std::nullopt;
   }
   return std::nullopt;
+}
+
+const Stmt *controlBody(const Stmt *S) {
+  if (const auto *For = dyn_cast<ForStmt>(S))
+    return For->getBody();
+  if (const auto *While = dyn_cast<WhileStmt>(S))
+    return While->getBody();
+  if (const auto *Do = dyn_cast<DoStmt>(S))
+    return Do->getBody();
+  if (const auto *Range = dyn_cast<CXXForRangeStmt>(S))
+    return Range->getBody();
+  if (const auto *Switch = dyn_cast<SwitchStmt>(S))
+    return Switch->getBody();
+  return nullptr;
+}
+
+bool bindsTemporary(const Expr *Init) {
+  while (Init) {
+    Init = Init->IgnoreParens();
+    if (isa<MaterializeTemporaryExpr>(Init))
+      return true;
+    if (const auto *Cleanups = dyn_cast<ExprWithCleanups>(Init))
+      Init = Cleanups->getSubExpr();
+    else if (const auto *Cast = dyn_cast<ImplicitCastExpr>(Init))
+      Init = Cast->getSubExpr();
+    else
+      return false;
+  }
+  return false;
 }
 
 bool isWaitCall(const CallExpr *Call) {

@@ -96,6 +96,13 @@ coroutineOutput(const clang::FunctionDecl *Function);
 /// call whose candidates include corofy::wait.
 bool isWaitCall(const clang::CallExpr *Call);
 
+/// The body of a loop (for, while, do, range-based for) or switch; null for
+/// any other statement.
+const clang::Stmt *controlBody(const clang::Stmt *S);
+
+/// True when a reference initialized by \p Init extends a temporary's life.
+bool bindsTemporary(const clang::Expr *Init);
+
 /// Strips the implicit nodes (conversions, temporaries, cleanups, a single
 /// converting construction) around a value.
 const clang::Expr *stripImplicit(const clang::Expr *E);

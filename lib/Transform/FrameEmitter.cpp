@@ -564,20 +564,9 @@ void Emitter::chooseNames() {
     }
     M.Type = Var->getType();
     // A range-based for over a temporary keeps the temporary itself.
-    if (Var->isImplicit() && M.Type->isReferenceType())
-      for (const Expr *Init = Var->getInit(); Init;) {
-        Init = Init->IgnoreParens();
-        if (isa<MaterializeTemporaryExpr>(Init)) {
-          M.Type = M.Type.getNonReferenceType();
-          break;
-        }
-        if (const auto *Cleanups = dyn_cast<ExprWithCleanups>(Init))
-          Init = Cleanups->getSubExpr();
-        else if (const auto *Cast = dyn_cast<ImplicitCastExpr>(Init))
-          Init = Cast->getSubExpr();
-        else
-          break;
-      }
+    if (Var->isImplicit() && M.Type->isReferenceType() &&
+        bindsTemporary(Var->getInit()))
+      M.Type = M.Type.getNonReferenceType();
     if (M.Type->isReferenceType()) {
       // A union cannot hold a reference: keep the address instead.
       M.IsReference = true;
@@ -1131,16 +1120,11 @@ void Emitter::emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace) {
 SourceLocation statementEnd(const Stmt *S, const SourceManager &SM,
                             const LangOptions &LangOpts) {
   while (true) {
+    // A do loop ends with its own `while (...);`.
     if (const auto *If = dyn_cast<IfStmt>(S))
       S = If->getElse() ? If->getElse() : If->getThen();
-    else if (const auto *For = dyn_cast<ForStmt>(S))
-      S = For->getBody();
-    else if (const auto *While = dyn_cast<WhileStmt>(S))
-      S = While->getBody();
-    else if (const auto *Range = dyn_cast<CXXForRangeStmt>(S))
-      S = Range->getBody();
-    else if (const auto *Switch = dyn_cast<SwitchStmt>(S))
-      S = Switch->getBody();
+    else if (const Stmt *Body = isa<DoStmt>(S) ? nullptr : controlBody(S))
+      S = Body;
     else if (const auto *Case = dyn_cast<SwitchCase>(S))
       S = Case->getSubStmt();
     else
