@@ -405,6 +405,8 @@ private:
   void emitHoistedDeclaration(const DeclStmt *Declaration);
   std::string construction(const VarDecl *Var);
   void emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace);
+  std::vector<std::string> suspendLines(const WaitPoint &W, unsigned Number);
+  std::string releaseFuture(const WaitPoint &W, unsigned Number);
   std::string syncState(SourceLocation Loc);
   /// LiveCount: how many objects of Live (from the bottom) the state holds.
   std::string newLineState(SourceLocation Loc,
@@ -1034,39 +1036,61 @@ void Emitter::emitHoistedDeclaration(const DeclStmt *Declaration) {
   R.ReplaceText(statementRange(Declaration, SM, LangOpts), Text);
 }
 
-void Emitter::emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace) {
-  const WaitSlot &Slot = Slots[Index - 1];
-  std::string Indent = lineIndent(SM, W.Statement->getBeginLoc());
-  unsigned Line = lineOf(SM, W.Call->getBeginLoc());
-  std::string Label = "resume_wait" + std::to_string(Index);
-  std::string Polled = Slot.Polled;
-
-  std::string Out;
-  llvm::raw_string_ostream OS(Out);
+/// Suspension at wait number \p Number: keeps its future in the frame
+/// (constructed in its slot, or its address) unless it is polled in place,
+/// enters its state, and opens the resume block up to the pending return.
+/// One line per element; the caller indents and closes the block.
+std::vector<std::string> Emitter::suspendLines(const WaitPoint &W,
+                                               unsigned Number) {
+  const WaitSlot &Slot = Slots[Number - 1];
+  std::string Label = "resume_wait" + std::to_string(Number);
+  std::vector<std::string> Lines;
   std::string PollCall;
   switch (W.Storage) {
   case FutureStorage::Temporary:
-    OS << "::new (&" << Slot.Member << ") auto(" << Slot.Future << ");\n"
-       << Indent;
+    Lines.push_back("::new (&" + Slot.Member + ") auto(" + Slot.Future +
+                    ");");
     Live.push_back({Slot.Member, Slot.NeedsDestruction
                                      ? destroyCall(Slot.Member, Slot.Type)
                                      : ""});
     PollCall = Slot.Member + ".poll(" + ContextVar + ")";
     break;
   case FutureStorage::Pointer:
-    OS << Slot.Member << " = corofy::frame::address(" << Slot.Future << ");\n"
-       << Indent;
+    Lines.push_back(Slot.Member + " = corofy::frame::address(" +
+                    Slot.Future + ");");
     PollCall = Slot.Member + "->poll(" + ContextVar + ")";
     break;
   case FutureStorage::InPlace:
     PollCall = Slot.Future + ".poll(" + ContextVar + ")";
     break;
   }
-  OS << resumeState(Index, Line, Label) << "\n";
-  OS << Indent << Label << ": {\n";
-  OS << Indent << "  auto " << Polled << " = " << PollCall << ";\n";
-  OS << Indent << "  if (" << Polled << ".is_pending())\n";
-  OS << Indent << "    " << pendingReturn() << "\n";
+  Lines.push_back(
+      resumeState(Number, lineOf(SM, W.Call->getBeginLoc()), Label));
+  Lines.push_back(Label + ": {");
+  Lines.push_back("  auto " + Slot.Polled + " = " + PollCall + ";");
+  Lines.push_back("  if (" + Slot.Polled + ".is_pending())");
+  Lines.push_back("    " + pendingReturn());
+  return Lines;
+}
+
+/// After the resume block: a future constructed in its slot dies; returns
+/// the statement that destroys it, if it has a destructor.
+std::string Emitter::releaseFuture(const WaitPoint &W, unsigned Number) {
+  const WaitSlot &Slot = Slots[Number - 1];
+  if (W.Storage != FutureStorage::Temporary)
+    return "";
+  Live.erase(llvm::find_if(Live, [&](const FrameObject &Object) {
+    return Object.Member == Slot.Member;
+  }));
+  return Slot.NeedsDestruction ? destroyCall(Slot.Member, Slot.Type) : "";
+}
+
+void Emitter::emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace) {
+  std::string Indent = lineIndent(SM, W.Statement->getBeginLoc());
+
+  std::string Out;
+  llvm::raw_string_ostream OS(Out);
+  OS << llvm::join(suspendLines(W, Index), "\n" + Indent) << "\n";
 
   // The statement itself, with wait(...) already replaced by the value.
   bool IsHoistedInit = false;
@@ -1083,13 +1107,8 @@ void Emitter::emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace) {
       text(statementRange(W.Statement, SM, LangOpts));
   bool LocalInit = W.Use == WaitUse::Initialize && !IsHoistedInit;
   std::string After;
-  if (W.Storage == FutureStorage::Temporary) {
-    Live.erase(llvm::find_if(Live, [&](const FrameObject &Object) {
-      return Object.Member == Slot.Member;
-    }));
-    if (Slot.NeedsDestruction)
-      After += "\n" + Indent + destroyCall(Slot.Member, Slot.Type);
-  }
+  if (std::string Release = releaseFuture(W, Index); !Release.empty())
+    After += "\n" + Indent + Release;
   if (W.Use == WaitUse::Return) {
     OS << Indent << "  " << indentLines(Statement, Indent + "  ") << "\n"
        << Indent << "}";
@@ -1953,29 +1972,7 @@ void Emitter::suspendInExpression(const WaitPoint &W, size_t Index,
   WaitSlot &Slot = Slots[Index];
   Slot.Future = text(W.Future->getSourceRange());
   unsigned Number = Index + 1;
-  std::string Label = "resume_wait" + std::to_string(Number);
-  std::string PollCall;
-  switch (W.Storage) {
-  case FutureStorage::Temporary:
-    Out += "::new (&" + Slot.Member + ") auto(" + Slot.Future + ");\n";
-    Live.push_back({Slot.Member, Slot.NeedsDestruction
-                                     ? destroyCall(Slot.Member, Slot.Type)
-                                     : ""});
-    PollCall = Slot.Member + ".poll(" + ContextVar + ")";
-    break;
-  case FutureStorage::Pointer:
-    Out += Slot.Member + " = corofy::frame::address(" + Slot.Future + ");\n";
-    PollCall = Slot.Member + "->poll(" + ContextVar + ")";
-    break;
-  case FutureStorage::InPlace:
-    PollCall = Slot.Future + ".poll(" + ContextVar + ")";
-    break;
-  }
-  Out += resumeState(Number, lineOf(SM, W.Call->getBeginLoc()), Label) + "\n";
-  Out += Label + ": {\n";
-  Out += "  auto " + Slot.Polled + " = " + PollCall + ";\n";
-  Out += "  if (" + Slot.Polled + ".is_pending())\n";
-  Out += "    " + pendingReturn() + "\n";
+  Out += llvm::join(suspendLines(W, Number), "\n") + "\n";
   QualType Type = W.Call->getType();
   std::string Use = "(void)0";
   std::string Path;
@@ -1995,13 +1992,8 @@ void Emitter::suspendInExpression(const WaitPoint &W, size_t Index,
     Use = "std::move(" + Path + ")";
   }
   Out += "}\n";
-  if (W.Storage == FutureStorage::Temporary) {
-    Live.erase(llvm::find_if(Live, [&](const FrameObject &Object) {
-      return Object.Member == Slot.Member;
-    }));
-    if (Slot.NeedsDestruction)
-      Out += destroyCall(Slot.Member, Slot.Type) + "\n";
-  }
+  if (std::string Release = releaseFuture(W, Number); !Release.empty())
+    Out += Release + "\n";
   if (!Path.empty())
     Live.push_back(
         {Path, needsDestruction(Type) ? destroyCall(Path, Type) : ""});
