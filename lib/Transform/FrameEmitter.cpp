@@ -56,6 +56,20 @@ bool endsWithReturn(const CompoundStmt *Body) {
   return !Body->body_empty() && isa<ReturnStmt>(Body->body_back());
 }
 
+/// \p Range extended back over the spaces and line breaks before it, so
+/// that removing it leaves no empty line behind.
+CharSourceRange withLeadingSpace(CharSourceRange Range,
+                                 const SourceManager &SM) {
+  auto [File, Offset] = SM.getDecomposedLoc(Range.getBegin());
+  StringRef Buffer = SM.getBufferData(File);
+  unsigned Begin = Offset;
+  while (Begin > 0 && isWhitespace(Buffer[Begin - 1]))
+    --Begin;
+  return CharSourceRange::getCharRange(
+      Range.getBegin().getLocWithOffset(-static_cast<int>(Offset - Begin)),
+      Range.getEnd());
+}
+
 /// Prefixes every line after the first with \p Indent.
 std::string indentLines(StringRef Text, StringRef Indent) {
   std::string Result;
@@ -504,6 +518,9 @@ private:
     /// Where continue goes when the loop's increment or condition waits and
     /// so was moved into the body; empty otherwise.
     std::string ContinueLabel = {};
+    /// The frame objects above this mark die on continue: a for loop's
+    /// condition variable outlives its increment, which continue reaches.
+    size_t ContinueMark = Mark;
   };
   std::vector<JumpTarget> Targets;
   /// Continue labels no continue jumped to: pollText drops them.
@@ -568,7 +585,7 @@ void Emitter::chooseNames() {
     // A range-based for over a temporary keeps the temporary itself.
     if (Var->isImplicit() && M.Type->isReferenceType() &&
         bindsTemporary(Var->getInit()))
-      M.Type = M.Type.getNonReferenceType();
+      M.Type = outputSpelling(M.Type.getNonReferenceType());
     if (M.Type->isReferenceType()) {
       // A union cannot hold a reference: keep the address instead.
       M.IsReference = true;
@@ -1289,9 +1306,10 @@ bool Emitter::walkJump(const Stmt *Jump) {
       continue;
     std::vector<std::string> Kept;
     std::string Text;
+    size_t Mark = IsContinue ? Target->ContinueMark : Target->Mark;
     for (size_t I = 0; I < Live.size(); ++I)
       if (!Live[I].Destroy.empty()) {
-        if (I < Target->Mark)
+        if (I < Mark)
           Kept.push_back(Live[I].Destroy);
         else
           Text = Live[I].Destroy + " " + Text;
@@ -1302,7 +1320,7 @@ bool Emitter::walkJump(const Stmt *Jump) {
     if (Text.empty() && !ToLabel)
       return false;
     if (!Text.empty())
-      Text += newLineState(Jump->getBeginLoc(), Kept, Target->Mark) + " ";
+      Text += newLineState(Jump->getBeginLoc(), Kept, Mark) + " ";
     Text = "{ " + Text +
            (ToLabel ? "goto " + Target->ContinueLabel + "; }"
                     : IsContinue ? "continue; }"
@@ -1327,6 +1345,8 @@ std::string Emitter::hoistHeader(const Stmt *Control) {
   } else if (const auto *Switch = dyn_cast<SwitchStmt>(Control)) {
     Init = Switch->getInit();
     Condition = Switch->getConditionVariableDeclStmt();
+  } else if (const auto *Range = dyn_cast<CXXForRangeStmt>(Control)) {
+    Init = Range->getInit();
   }
   auto Hoisted = [&](const Stmt *S) {
     const auto *Declaration = dyn_cast_or_null<DeclStmt>(S);
@@ -1340,6 +1360,8 @@ std::string Emitter::hoistHeader(const Stmt *Control) {
   // Removes the init-statement from the header: `for (int i = 0; ...)`
   // becomes `for (; ...)`, `if (T x; c)` becomes `if (c)`.
   auto RemoveInit = [&] {
+    if (isa<CXXForRangeStmt>(Control))
+      return; // walkRangeFor rewrites the whole header
     if (isa<ForStmt>(Control)) {
       R.ReplaceText(statementRange(Init, SM, LangOpts), ";");
       return;
@@ -1425,16 +1447,23 @@ bool Emitter::walkControl(
                (isa<SwitchStmt>(S) &&
                 cast<SwitchStmt>(S)->getConditionVariable())))
     Cond = nullptr;
-  if (Inc && !containsWait(Inc))
+  const VarDecl *LoopVar = nullptr;
+  if (const auto *While = dyn_cast<WhileStmt>(S))
+    LoopVar = While->getConditionVariable();
+  else if (const auto *For = dyn_cast<ForStmt>(S))
+    LoopVar = For->getConditionVariable();
+  if (LoopVar && !Members.count(LoopVar))
+    LoopVar = nullptr;
+  // A hoisted condition variable of a for loop dies after the increment,
+  // so the increment moves into the body as well.
+  if (Inc && !containsWait(Inc) && !LoopVar)
     Inc = nullptr;
   std::string BodyStart, BodyEnd, ContinueLabel;
-  std::string Indent = lineIndent(SM, S->getBeginLoc());
   size_t TargetMark = Live.size();
-  const auto *While = dyn_cast<WhileStmt>(S);
-  const VarDecl *LoopVar = While ? While->getConditionVariable() : nullptr;
-  if (LoopVar && Members.count(LoopVar)) {
+  if (LoopVar) {
     // `while (T x = e) body` makes x anew for each test:
     //   while (true) { <waits>; x = e; if (!x) { ~x; break; } body; ~x; }
+    // and `for (; T x = e; inc)` the same, with inc before ~x.
     const Member &M = Members.find(LoopVar)->second;
     size_t Mark = Live.size();
     if (containsWait(LoopVar->getInit()))
@@ -1495,9 +1524,12 @@ bool Emitter::walkControl(
         lowerExpr(Inc, Group, Next);
         Next += text(Inc->getSourceRange()) + ";\n";
         Next += endTemporaries(TempMark, Inc->getEndLoc());
-        BodyStart = "{\n";
-        BodyEnd = "}\n" + Label + ":\n" + Next;
-        R.ReplaceText(charRange(Inc->getSourceRange(), SM, LangOpts), "");
+        BodyStart += "{\n";
+        BodyEnd = "}\n" + Label + ":\n" + Next + BodyEnd;
+        R.ReplaceText(
+            withLeadingSpace(charRange(Inc->getSourceRange(), SM, LangOpts),
+                             SM),
+            "");
       }
       if (Cond) {
         std::string Test = "if (!(" + Condition(BodyStart) + "))\n  break;\n";
@@ -1525,7 +1557,11 @@ bool Emitter::walkControl(
 
   if (Body) {
     // break leaves a switch too; continue goes on to the enclosing loop.
-    Targets.push_back({TargetMark, !isa<SwitchStmt>(S), ContinueLabel});
+    // continue to the increment keeps a for loop's condition variable.
+    size_t ContinueMark =
+        LoopVar && !ContinueLabel.empty() ? TargetMark + 1 : TargetMark;
+    Targets.push_back(
+        {TargetMark, !isa<SwitchStmt>(S), ContinueLabel, ContinueMark});
     walkSubstatement(Body, BodyOpener, BodyStart, BodyEnd);
     Targets.pop_back();
     if (Live.size() > TargetMark) {
@@ -1585,15 +1621,33 @@ bool Emitter::walkRangeFor(const CXXForRangeStmt *For) {
     return false;
   }
   size_t Mark = Live.size();
-  std::string Before;
+  // Read before the header is rewritten whole, below.
+  std::string LoopVarText =
+      StringRef(text(CharSourceRange::getCharRange(
+                    SM.getSpellingLoc(LoopVar->getBeginLoc()),
+                    SM.getSpellingLoc(For->getColonLoc()))))
+          .rtrim()
+          .str();
+  // The init-statement runs first.
+  std::string Before = hoistHeader(For);
+  if (const auto *Init = dyn_cast_or_null<Expr>(For->getInit());
+      Init && !containsWait(Init))
+    Before += text(Init->getSourceRange()) + ";\n";
   const Member &Range = Members.find(RangeVar)->second;
-  std::string RangeText = text(For->getRangeInit()->getSourceRange());
+  // Waits in the range come first; their values die once the range is
+  // made, except what the range keeps (moved into the frame).
+  const Expr *RangeInit = For->getRangeInit();
+  size_t TempMark = Live.size();
+  if (containsWait(RangeInit))
+    lowerExpr(RangeInit, groupFor(For), Before);
+  std::string RangeText = text(RangeInit->getSourceRange());
   if (Range.IsReference)
     Before += Range.Name + " = std::addressof(" + RangeText + ");\n";
   else
     Before += "::new (" + address(Range.Name, Range.Type) + ") " +
               printType(Range.Type.getUnqualifiedType(), Ctx) + "(" +
               RangeText + ");\n";
+  Before += popLive(TempMark);
   Live.push_back(objectFor(Range));
   std::string Of = Range.IsReference ? "(*" + Range.Name + ")" : Range.Name;
 
@@ -1647,7 +1701,7 @@ bool Emitter::walkRangeFor(const CXXForRangeStmt *For) {
     if (std::string Sync = syncState(For->getBeginLoc()); !Sync.empty())
       Start += "\n" + Sync;
   } else {
-    Start = text(LoopVar->getSourceRange()) + " = *" + Begin + ";";
+    Start = LoopVarText + " = *" + Begin + ";";
   }
   Targets.push_back({LoopMark, true});
   walkSubstatement(For->getBody(), For->getRParenLoc(), Start, Finish);
@@ -1744,7 +1798,11 @@ void Emitter::walkSubstatement(const Stmt *S, SourceLocation Opener,
                                const std::string &End) {
   if (!S)
     return;
-  std::string OuterIndent = lineIndent(SM, Opener);
+  // A block's closing brace shows how its statement is indented, even when
+  // the header that opens it spans several lines.
+  const auto *Block = dyn_cast<CompoundStmt>(S);
+  std::string OuterIndent =
+      lineIndent(SM, Block ? Block->getRBracLoc() : Opener);
   std::string Inner = OuterIndent + "  ";
   auto Indented = [&](const std::string &Text) {
     std::string Result;
@@ -1756,7 +1814,7 @@ void Emitter::walkSubstatement(const Stmt *S, SourceLocation Opener,
     }
     return Result;
   };
-  if (const auto *Block = dyn_cast<CompoundStmt>(S)) {
+  if (Block) {
     if (!Start.empty()) {
       std::string Text = Indented(Start);
       Text.pop_back(); // the block's own line break follows
