@@ -8,19 +8,7 @@
 // RUN: %cxx %t.cpp %runtime -o %t.exe
 // RUN: %t.exe | FileCheck %s --check-prefix=OUT
 
-#include "leaf.hpp"
-
-struct Queue {
-  int left;
-  Noisy<int> next() { return Noisy<int>("next", left--); }
-};
-
-struct Item {
-  explicit Item(int v) : value(v) { std::printf("make item %d\n", v); }
-  ~Item() { std::printf("drop item %d\n", value); }
-  explicit operator bool() const { return value != 0; }
-  int value;
-};
+#include "countdown.hpp"
 
 coroutine<int> headers(int n) {
   int sum = 0;
