@@ -66,12 +66,8 @@ std::string resolveOutputLines(StringRef Text, StringRef OutputName) {
 
 class RewriteConsumer : public ASTConsumer {
 public:
-  RewriteConsumer(RewriteOptions Options,
-                  std::map<std::string, std::string> &Results,
-                  std::map<std::string, std::vector<StateMachine>> &Machines,
-                  std::set<std::string> &Processed)
-      : Options(std::move(Options)), Results(Results), Machines(Machines),
-        Processed(Processed) {}
+  RewriteConsumer(RewriteOptions Options, RewriteResults &Collected)
+      : Options(std::move(Options)), Collected(Collected) {}
 
   void HandleTranslationUnit(ASTContext &Ctx) override {
     const SourceManager &SM = Ctx.getSourceManager();
@@ -82,7 +78,7 @@ public:
     std::string Key = Main->getFileEntry().tryGetRealPathName().str();
     if (Key.empty())
       Key = Main->getName().str();
-    Processed.insert(Key);
+    Collected.Processed.insert(Key);
     // A file that does not compile is not rewritten: its errors are shown.
     if (Ctx.getDiagnostics().hasErrorOccurred())
       return;
@@ -93,26 +89,28 @@ public:
       llvm::consumeError(Text.takeError());
       return;
     }
-    Results[Key] = std::move(*Text);
-    Machines[Key] = std::move(FileMachines);
+    Collected.Texts[Key] = std::move(*Text);
+    Collected.Machines[Key] = std::move(FileMachines);
+    std::vector<std::string> &Files = Collected.Dependencies[Key];
+    for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It) {
+      StringRef Real = It->first.getFileEntry().tryGetRealPathName();
+      Files.push_back(Real.empty() ? It->first.getName().str() : Real.str());
+    }
+    llvm::sort(Files);
+    Files.erase(std::unique(Files.begin(), Files.end()), Files.end());
   }
 
 private:
   RewriteOptions Options;
-  std::map<std::string, std::string> &Results;
-  std::map<std::string, std::vector<StateMachine>> &Machines;
-  std::set<std::string> &Processed;
+  RewriteResults &Collected;
 };
 
 class RewriteAction : public ASTFrontendAction {
 public:
   RewriteAction(const RewriteOptions &Options,
                 const std::map<std::string, std::string> &OutputNames,
-                std::map<std::string, std::string> &Results,
-                std::map<std::string, std::vector<StateMachine>> &Machines,
-                std::set<std::string> &Processed)
-      : Options(Options), OutputNames(OutputNames), Results(Results),
-        Machines(Machines), Processed(Processed) {}
+                RewriteResults &Collected)
+      : Options(Options), OutputNames(OutputNames), Collected(Collected) {}
 
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &,
                                                  StringRef InFile) override {
@@ -122,16 +120,13 @@ public:
       Real = InFile;
     auto It = OutputNames.find(std::string(Real));
     ForFile.OutputName = It != OutputNames.end() ? It->second : InFile.str();
-    return std::make_unique<RewriteConsumer>(ForFile, Results, Machines,
-                                             Processed);
+    return std::make_unique<RewriteConsumer>(ForFile, Collected);
   }
 
 private:
   const RewriteOptions &Options;
   const std::map<std::string, std::string> &OutputNames;
-  std::map<std::string, std::string> &Results;
-  std::map<std::string, std::vector<StateMachine>> &Machines;
-  std::set<std::string> &Processed;
+  RewriteResults &Collected;
 };
 
 } // namespace
@@ -182,8 +177,7 @@ RewriteActionFactory::RewriteActionFactory(
     : Options(std::move(Options)), OutputNames(std::move(OutputNames)) {}
 
 std::unique_ptr<FrontendAction> RewriteActionFactory::create() {
-  return std::make_unique<RewriteAction>(Options, OutputNames, Results,
-                                         Machines, Processed);
+  return std::make_unique<RewriteAction>(Options, OutputNames, Collected);
 }
 
 } // namespace corofy

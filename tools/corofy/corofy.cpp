@@ -12,6 +12,8 @@
 
 #include "corofy/Transform/CoroutineRewriter.h"
 
+#include "UnifiedDiff.h"
+
 #include "clang/Frontend/ASTUnit.h"
 #include "clang/Tooling/ArgumentsAdjusters.h"
 #include "clang/Tooling/CompilationDatabase.h"
@@ -20,6 +22,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -67,6 +70,21 @@ static cl::opt<EmitKind> Emit(
                    "resumable state, edges labelled with source lines)")),
     cl::init(EmitKind::Source), cl::cat(CorofyCategory));
 
+static cl::opt<bool> Check(
+    "check",
+    cl::desc("Write nothing: compare each output file with what corofy "
+             "would write now, print a unified diff of each that is stale "
+             "or missing, and exit with status 1 if any is (for generated "
+             "files checked into version control)"),
+    cl::cat(CorofyCategory));
+
+static cl::opt<std::string> DepFile(
+    "depfile",
+    cl::desc("Also write a Makefile-style dependency file listing the input "
+             "and every file it includes, for build systems to re-run "
+             "corofy when any of them changes (one input only)"),
+    cl::value_desc("file"), cl::cat(CorofyCategory));
+
 static cl::extrahelp MoreHelp(R"(
 corofy rewrites each function declared to return coroutine<T> into a state
 machine class with a poll(corofy::Context&) method; every wait(f) becomes a
@@ -83,6 +101,9 @@ Examples:
   corofy --emit=layout main.cpp        prints the frame layouts
   corofy --emit=dot main.cpp | dot -Tsvg -o machines.svg
   corofy -p build src/a.cpp src/b.cpp  uses build/compile_commands.json
+  corofy --check main.cpp              fails with a diff if main_corofied.cpp
+                                       is out of date
+  corofy main.cpp -o out.cpp --depfile out.cpp.d
 )");
 
 static void printVersion(raw_ostream &OS) {
@@ -118,6 +139,63 @@ static bool hasFlag(const CommandLineArguments &Args, StringRef Prefix) {
   });
 }
 
+/// --check: true when \p Output holds \p Text; otherwise prints a diff
+/// from the file to \p Text on standard output and says so.
+static bool isUpToDate(StringRef Output, StringRef Text) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> Existing =
+      MemoryBuffer::getFile(Output, /*IsText=*/true);
+  StringRef Old;
+  if (Existing)
+    Old = (*Existing)->getBuffer();
+  else if (Existing.getError() != std::errc::no_such_file_or_directory) {
+    WithColor::error(errs(), "corofy")
+        << "cannot read '" << Output << "': " << Existing.getError().message()
+        << "\n";
+    return false;
+  }
+  if (Existing && Old == Text)
+    return true;
+  corofy::printUnifiedDiff(outs(), Old, Text,
+                           Existing ? Output.str() : "/dev/null",
+                           (Output + " (as corofy writes it now)").str());
+  WithColor::error(errs(), "corofy")
+      << "'" << Output << "' is "
+      << (Existing ? "out of date" : "missing")
+      << "; run corofy without --check to update it\n";
+  return false;
+}
+
+/// Make's rule syntax: spaces and '#' escaped with a backslash, '$' as '$$'.
+static std::string escapeForMake(StringRef Path) {
+  std::string Escaped;
+  for (char C : Path) {
+    if (C == ' ' || C == '#' || C == '\\')
+      Escaped += '\\';
+    if (C == '$')
+      Escaped += '$';
+    Escaped += C;
+  }
+  return Escaped;
+}
+
+/// Writes `Output: Dependencies...` to \p Path, atomically.
+static bool writeDepFile(StringRef Path, StringRef Output,
+                         const std::vector<std::string> &Dependencies) {
+  if (Error E = writeToOutput(Path, [&](raw_ostream &OS) -> Error {
+        OS << escapeForMake(Output) << ":";
+        for (const std::string &File : Dependencies)
+          OS << " \\\n  " << escapeForMake(File);
+        OS << "\n";
+        return Error::success();
+      })) {
+    WithColor::error(errs(), "corofy")
+        << "cannot write '" << Path << "': " << toString(std::move(E))
+        << "\n";
+    return false;
+  }
+  return true;
+}
+
 int main(int argc, const char **argv) {
   InitLLVM Init(argc, argv);
   cl::SetVersionPrinter(printVersion);
@@ -140,6 +218,22 @@ int main(int argc, const char **argv) {
   if (!OutputFile.empty() && Inputs.size() > 1) {
     WithColor::error(errs(), "corofy")
         << "-o can only be used with a single input file\n";
+    return 1;
+  }
+  if (!DepFile.empty() && Inputs.size() > 1) {
+    WithColor::error(errs(), "corofy")
+        << "--depfile can only be used with a single input file\n";
+    return 1;
+  }
+  if (Check && Emit != EmitKind::Source) {
+    WithColor::error(errs(), "corofy")
+        << "--check compares generated source files; it cannot be used "
+           "with --emit=layout or --emit=dot\n";
+    return 1;
+  }
+  if (Check && OutputFile == "-") {
+    WithColor::error(errs(), "corofy")
+        << "--check needs the output file to compare with, not '-o -'\n";
     return 1;
   }
 
@@ -255,6 +349,11 @@ int main(int argc, const char **argv) {
       corofy::printFrameLayouts(OS, ASTs.front()->getASTContext(), Machines);
     }
     const std::string &Output = OutputNames[Source];
+    if (Check) {
+      if (!isUpToDate(Output, Text))
+        Status = 1;
+      continue;
+    }
     if (Error E = writeToOutput(Output, [&](raw_ostream &OS) -> Error {
           OS << Text;
           return Error::success();
@@ -263,7 +362,11 @@ int main(int argc, const char **argv) {
           << "cannot write '" << Output << "': " << toString(std::move(E))
           << "\n";
       Status = 1;
+      continue;
     }
+    if (!DepFile.empty() &&
+        !writeDepFile(DepFile, Output, Factory.dependencies().at(Source)))
+      Status = 1;
   }
   return Status;
 }

@@ -81,9 +81,22 @@ void printStateGraph(llvm::raw_ostream &OS,
 void printFrameLayouts(llvm::raw_ostream &OS, clang::ASTContext &Ctx,
                        const std::vector<StateMachine> &Machines);
 
+/// What RewriteActionFactory collects, by the real path of each input.
+struct RewriteResults {
+  /// The rewritten text of each input that succeeded.
+  std::map<std::string, std::string> Texts;
+  /// The state machines of each input that succeeded.
+  std::map<std::string, std::vector<StateMachine>> Machines;
+  /// The files each input that succeeded read (itself and everything it
+  /// includes), by real path, sorted: what a build's depfile lists.
+  std::map<std::string, std::vector<std::string>> Dependencies;
+  /// The inputs that were parsed, successfully or not.
+  std::set<std::string> Processed;
+};
+
 /// A factory for ClangTool::run that rewrites each main file it is given and
-/// keeps the results, by absolute file name, until the caller collects them.
-/// A file whose parse or rewrite reported errors gets no result.
+/// keeps the results until the caller collects them. A file whose parse or
+/// rewrite reported errors gets no result.
 class RewriteActionFactory : public clang::tooling::FrontendActionFactory {
 public:
   /// \p OutputNames maps an input's real path to its output name (for
@@ -92,23 +105,24 @@ public:
                        std::map<std::string, std::string> OutputNames = {});
   std::unique_ptr<clang::FrontendAction> create() override;
 
-  /// The rewritten text of each input that succeeded, by real path.
   const std::map<std::string, std::string> &results() const {
-    return Results;
+    return Collected.Texts;
   }
-  /// The real paths of the inputs that were parsed, successfully or not.
-  const std::set<std::string> &processed() const { return Processed; }
-  /// The state machines of each input that succeeded, by real path.
+  const std::set<std::string> &processed() const {
+    return Collected.Processed;
+  }
   const std::map<std::string, std::vector<StateMachine>> &machines() const {
-    return Machines;
+    return Collected.Machines;
+  }
+  const std::map<std::string, std::vector<std::string>> &
+  dependencies() const {
+    return Collected.Dependencies;
   }
 
 private:
   RewriteOptions Options;
   std::map<std::string, std::string> OutputNames;
-  std::map<std::string, std::string> Results;
-  std::map<std::string, std::vector<StateMachine>> Machines;
-  std::set<std::string> Processed;
+  RewriteResults Collected;
 };
 
 } // namespace corofy
