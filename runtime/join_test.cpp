@@ -68,9 +68,6 @@ using corofy::testing::noopContext;
 using corofy::testing::Watchdog;
 using namespace std::chrono_literals;
 
-using Counter = std::shared_ptr<std::atomic<int>>;
-Counter counter() { return std::make_shared<std::atomic<int>>(0); }
-
 TEST(JoinTest, YieldsATupleWithMonostateForVoid) {
   Watchdog W("join types");
   auto J = corofy::join(corofy::Ready<int>(1), corofy::yield_now(),
@@ -83,7 +80,7 @@ TEST(JoinTest, YieldsATupleWithMonostateForVoid) {
 }
 
 TEST(JoinTest, PollsEveryChildAndDropsEachWhenItCompletes) {
-  Counter Live = counter();
+  auto Live = corofy::testing::liveCounter();
   auto J = corofy::join(Countdown(Live, 1, 10), Countdown(Live, 3, 20),
                         Countdown(Live, 2, 30));
   EXPECT_EQ(Live->load(), 3);
@@ -98,7 +95,7 @@ TEST(JoinTest, PollsEveryChildAndDropsEachWhenItCompletes) {
 }
 
 TEST(JoinTest, DestroyingItDropsThePendingChildren) {
-  Counter Live = counter();
+  auto Live = corofy::testing::liveCounter();
   {
     auto J = corofy::join(Countdown(Live, 5, 1), Countdown(Live, 5, 2));
     EXPECT_TRUE(J.poll(noopContext()).is_pending());
@@ -145,7 +142,7 @@ TEST(JoinAllTest, VoidOutputsAndAnEmptyVector) {
 }
 
 TEST(JoinAllTest, DropsEachChildWhenItCompletes) {
-  Counter Live = counter();
+  auto Live = corofy::testing::liveCounter();
   std::vector<Countdown> Futures;
   for (int I = 1; I <= 3; ++I)
     Futures.emplace_back(Live, I, I);
@@ -184,7 +181,7 @@ TEST(CombinatorTest, NoAllocationPerPoll) {
     GTEST_SKIP() << "the sanitizer's run time owns operator new";
   Watchdog W("allocations per poll");
   Runtime Rt;
-  Counter Live = counter();
+  auto Live = corofy::testing::liveCounter();
   long N = 0;
   Rt.block_on(countAllocations(
       corofy::join(corofy::sleep_for(10ms), Countdown(Live, 20, 1),

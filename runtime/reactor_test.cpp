@@ -61,9 +61,25 @@ bool drain(int Fd) {
   }
 }
 
-TEST(ReactorTest, UnparkWakesABlockedTurn) {
-  Watchdog W("unpark");
-  auto R = std::make_shared<Reactor>();
+/// A standalone reactor and a pipe, for the tests that drive turn()
+/// themselves.
+class ReactorTest : public ::testing::Test {
+protected:
+  std::shared_ptr<Reactor> R = std::make_shared<Reactor>();
+  Pipe P;
+  Watchdog W{"reactor test"};
+
+  /// Writes a byte and lets the reactor see it.
+  void putAndTurn() {
+    ASSERT_TRUE(P.put());
+    R->turn(5s);
+  }
+  Poll<Readiness> pollReadable(Token T, Context &Cx) {
+    return R->poll_ready(T, Interest::Readable, Cx);
+  }
+};
+
+TEST_F(ReactorTest, UnparkWakesABlockedTurn) {
   std::atomic<bool> Returned{false};
   std::thread Driver([&] {
     R->turn(std::nullopt); // nothing registered: only unpark() ends it
@@ -76,9 +92,7 @@ TEST(ReactorTest, UnparkWakesABlockedTurn) {
   EXPECT_TRUE(Returned);
 }
 
-TEST(ReactorTest, UnparkBeforeTurnIsRemembered) {
-  Watchdog W("early unpark");
-  auto R = std::make_shared<Reactor>();
+TEST_F(ReactorTest, UnparkBeforeTurnIsRemembered) {
   R->unpark();
   R->unpark(); // coalesced into one eventfd count
   R->turn(std::nullopt);
@@ -88,63 +102,50 @@ TEST(ReactorTest, UnparkBeforeTurnIsRemembered) {
   EXPECT_GE(std::chrono::steady_clock::now() - Start, 30ms);
 }
 
-TEST(ReactorTest, PipeReadinessWakesTheReaderOnce) {
-  Watchdog W("pipe readiness");
-  auto R = std::make_shared<Reactor>();
-  Pipe P;
+TEST_F(ReactorTest, PipeReadinessWakesTheReaderOnce) {
   Token T = R->register_io(P.Read, Interest::Readable);
   WakeCounter C;
   Waker Wk = C.waker();
   Context Cx(Wk);
 
-  EXPECT_TRUE(R->poll_ready(T, Interest::Readable, Cx).is_pending());
+  EXPECT_TRUE(pollReadable(T, Cx).is_pending());
   R->turn(0ms);
   EXPECT_EQ(C.Wakes.load(), 0);
 
-  ASSERT_TRUE(P.put());
-  R->turn(5s);
+  putAndTurn();
   EXPECT_EQ(C.Wakes.load(), 1);
-  Poll<Readiness> Ready = R->poll_ready(T, Interest::Readable, Cx);
+  Poll<Readiness> Ready = pollReadable(T, Cx);
   ASSERT_TRUE(Ready.is_ready());
   EXPECT_TRUE(Ready.value().is_readable());
   EXPECT_FALSE(Ready.value().is_read_closed());
 
   // Readiness stays until the reader has seen EAGAIN and cleared it.
-  EXPECT_TRUE(R->poll_ready(T, Interest::Readable, Cx).is_ready());
+  EXPECT_TRUE(pollReadable(T, Cx).is_ready());
   ASSERT_TRUE(drain(P.Read));
   R->clear_readiness(T, Ready.value());
-  EXPECT_TRUE(R->poll_ready(T, Interest::Readable, Cx).is_pending());
+  EXPECT_TRUE(pollReadable(T, Cx).is_pending());
 
   // Edge-triggered: one more byte, one more wake.
-  ASSERT_TRUE(P.put());
-  R->turn(5s);
+  putAndTurn();
   EXPECT_EQ(C.Wakes.load(), 2);
   R->deregister(T, P.Read);
 }
 
-TEST(ReactorTest, ClearingIsIgnoredWhenANewEdgeArrivedMeanwhile) {
-  Watchdog W("readiness tick");
-  auto R = std::make_shared<Reactor>();
-  Pipe P;
+TEST_F(ReactorTest, ClearingIsIgnoredWhenANewEdgeArrivedMeanwhile) {
   Token T = R->register_io(P.Read, Interest::Readable);
   Context &Cx = corofy::testing::noopContext();
-  ASSERT_TRUE(P.put());
-  R->turn(5s);
-  Poll<Readiness> Seen = R->poll_ready(T, Interest::Readable, Cx);
+  putAndTurn();
+  Poll<Readiness> Seen = pollReadable(T, Cx);
   ASSERT_TRUE(Seen.is_ready());
   // Between the reader's EAGAIN and its clear, new data arrives.
-  ASSERT_TRUE(P.put());
-  R->turn(5s);
+  putAndTurn();
   R->clear_readiness(T, Seen.value());
-  EXPECT_TRUE(R->poll_ready(T, Interest::Readable, Cx).is_ready())
+  EXPECT_TRUE(pollReadable(T, Cx).is_ready())
       << "a stale clear erased a newer edge";
   R->deregister(T, P.Read);
 }
 
-TEST(ReactorTest, WritableAndHangUp) {
-  Watchdog W("writable and hang-up");
-  auto R = std::make_shared<Reactor>();
-  Pipe P;
+TEST_F(ReactorTest, WritableAndHangUp) {
   Token Writer = R->register_io(P.Write, Interest::Writable);
   Token Reader = R->register_io(P.Read, Interest::ReadWrite);
   Context &Cx = corofy::testing::noopContext();
@@ -156,25 +157,22 @@ TEST(ReactorTest, WritableAndHangUp) {
   R->deregister(Writer, P.Write);
   P.closeWrite();
   R->turn(5s);
-  Poll<Readiness> Closed = R->poll_ready(Reader, Interest::Readable, Cx);
+  Poll<Readiness> Closed = pollReadable(Reader, Cx);
   ASSERT_TRUE(Closed.is_ready());
   EXPECT_TRUE(Closed.value().is_read_closed());
   // Closed states are final: clearing keeps them.
   R->clear_readiness(Reader, Closed.value());
-  EXPECT_TRUE(R->poll_ready(Reader, Interest::Readable, Cx).is_ready());
+  EXPECT_TRUE(pollReadable(Reader, Cx).is_ready());
   R->deregister(Reader, P.Read);
 }
 
-TEST(ReactorTest, DeregisterDropsTheWakerAndIgnoresLaterEvents) {
-  Watchdog W("deregister");
-  auto R = std::make_shared<Reactor>();
-  Pipe P;
+TEST_F(ReactorTest, DeregisterDropsTheWakerAndIgnoresLaterEvents) {
   Token T = R->register_io(P.Read, Interest::Readable);
   EXPECT_EQ(R->registrations(), 1u);
   WakeCounter C;
   Waker Wk = C.waker();
   Context Cx(Wk);
-  EXPECT_TRUE(R->poll_ready(T, Interest::Readable, Cx).is_pending());
+  EXPECT_TRUE(pollReadable(T, Cx).is_pending());
   R->deregister(T, P.Read);
   EXPECT_EQ(R->registrations(), 0u);
   ASSERT_TRUE(P.put());
@@ -183,7 +181,7 @@ TEST(ReactorTest, DeregisterDropsTheWakerAndIgnoresLaterEvents) {
 
   // A stale token reports an error instead of waiting forever; the slot is
   // reused under a new generation.
-  Poll<Readiness> Stale = R->poll_ready(T, Interest::Readable, Cx);
+  Poll<Readiness> Stale = pollReadable(T, Cx);
   ASSERT_TRUE(Stale.is_ready());
   EXPECT_TRUE(Stale.value().is_error());
   Token Again = R->register_io(P.Read, Interest::Readable);
@@ -196,13 +194,12 @@ TEST(ReactorTest, DeregisterDropsTheWakerAndIgnoresLaterEvents) {
   R->deregister(Again, P.Read);
 }
 
-TEST(ReactorTest, RegisteringABadFdThrowsSystemError) {
-  auto R = std::make_shared<Reactor>();
+TEST_F(ReactorTest, RegisteringABadFdThrowsSystemError) {
   EXPECT_THROW(R->register_io(-1, Interest::Readable), std::system_error);
   EXPECT_EQ(R->registrations(), 0u);
 }
 
-TEST(ReactorTest, ShutdownClosesItsDescriptors) {
+TEST(ReactorLifetimeTest, ShutdownClosesItsDescriptors) {
   const int Before = corofy::testing::openFds();
   auto R = std::make_shared<Reactor>();
   EXPECT_EQ(corofy::testing::openFds(), Before + 2);
@@ -216,7 +213,7 @@ TEST(ReactorTest, ShutdownClosesItsDescriptors) {
   R->turn(std::nullopt); // returns at once
 }
 
-TEST(ReactorTest, CurrentOutsideARuntimeThrowsLogicError) {
+TEST(ReactorLifetimeTest, CurrentOutsideARuntimeThrowsLogicError) {
   EXPECT_THROW(Reactor::current(), std::logic_error);
   Pipe P;
   EXPECT_THROW(IoRegistration(P.Read, Interest::Readable), std::logic_error);
@@ -259,15 +256,11 @@ TEST(IoRegistrationTest, ATaskSleepsUntilItsFdIsReadable) {
   }
 }
 
-TEST(IoRegistrationTest, MovingKeepsTheRegistration) {
-  Watchdog W("IoRegistration moves");
-  auto R = std::make_shared<Reactor>();
-  Pipe P;
+TEST_F(ReactorTest, MovingAnIoRegistrationKeepsIt) {
   IoRegistration A(R, P.Read, Interest::Readable);
   IoRegistration B(std::move(A));
   EXPECT_EQ(R->registrations(), 1u);
-  ASSERT_TRUE(P.put());
-  R->turn(5s);
+  putAndTurn();
   EXPECT_TRUE(
       B.poll_ready(corofy::testing::noopContext(), Interest::Readable)
           .is_ready());

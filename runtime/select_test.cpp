@@ -29,9 +29,6 @@ using corofy::testing::noopContext;
 using corofy::testing::Watchdog;
 using namespace std::chrono_literals;
 
-using Counter = std::shared_ptr<std::atomic<int>>;
-Counter counter() { return std::make_shared<std::atomic<int>>(0); }
-
 TEST(SelectTest, TheFirstToCompleteWinsAndTheLosersAreDisarmed) {
   Watchdog W("select timers");
   for (unsigned Workers : {0u, 2u}) {
@@ -65,7 +62,7 @@ TEST(SelectTest, TheLeftmostReadyChildWins) {
 }
 
 TEST(SelectTest, RepeatedTypesAreToldApartByIndex) {
-  Counter Live = counter();
+  auto Live = corofy::testing::liveCounter();
   auto S = corofy::select(Forever(Live), Countdown(Live, 2, 5));
   static_assert(std::is_same_v<decltype(S)::Output, std::variant<int, int>>);
   EXPECT_TRUE(S.poll(noopContext()).is_pending());
@@ -79,7 +76,7 @@ TEST(SelectTest, RepeatedTypesAreToldApartByIndex) {
 
 TEST(SelectTest, VoidBecomesMonostate) {
   Watchdog W("select void");
-  Counter Live = counter();
+  auto Live = corofy::testing::liveCounter();
   auto Result = corofy::block_on(
       corofy::select(Forever(Live), corofy::yield_now()));
   static_assert(
@@ -89,7 +86,7 @@ TEST(SelectTest, VoidBecomesMonostate) {
 }
 
 TEST(SelectTest, DestroyingItDropsEveryChild) {
-  Counter Live = counter();
+  auto Live = corofy::testing::liveCounter();
   {
     auto S = corofy::select(Forever(Live), Countdown(Live, 9, 0));
     EXPECT_TRUE(S.poll(noopContext()).is_pending());
@@ -98,7 +95,7 @@ TEST(SelectTest, DestroyingItDropsEveryChild) {
 }
 
 TEST(SelectTest, AChildsExceptionPropagates) {
-  Counter Live = counter();
+  auto Live = corofy::testing::liveCounter();
   auto S = corofy::select(Forever(Live), corofy::testing::Throws{});
   EXPECT_THROW((void)S.poll(noopContext()), std::runtime_error);
 }

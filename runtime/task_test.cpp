@@ -267,7 +267,7 @@ TEST(SpawnTest, AbortDropsTheFutureAndTheHandleThrowsTaskAborted) {
   Watchdog W("abort");
   for (Runtime::Options Options : {Runtime::Options{}, Runtime::Options{2}}) {
     Runtime Rt(Options);
-    auto Live = std::make_shared<std::atomic<int>>(0);
+    auto Live = corofy::testing::liveCounter();
     JoinHandle<int> H = Rt.spawn(Forever(Live));
     Rt.block_on(corofy::yield_now());
     EXPECT_FALSE(H.is_finished());
@@ -291,7 +291,7 @@ TEST(SpawnTest, AbortAfterCompletionKeepsTheOutput) {
 
 TEST(SpawnTest, ShutdownAbortsTheTasksLeft) {
   Watchdog W("shutdown");
-  auto Live = std::make_shared<std::atomic<int>>(0);
+  auto Live = corofy::testing::liveCounter();
   std::optional<JoinHandle<int>> Kept;
   for (unsigned Workers : {0u, 2u}) {
     {

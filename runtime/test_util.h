@@ -132,6 +132,11 @@ private:
   std::shared_ptr<State> S = std::make_shared<State>();
 };
 
+/// A count of live instances, shared by a test and its futures.
+inline std::shared_ptr<std::atomic<int>> liveCounter() {
+  return std::make_shared<std::atomic<int>>(0);
+}
+
 /// Pending forever; counts its live instances, so tests can see that a
 /// cancelled future was destroyed.
 struct Forever {

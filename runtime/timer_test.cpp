@@ -176,7 +176,7 @@ TEST(TimeoutTest, YieldsNulloptAndDropsASlowFuture) {
   Watchdog W("timeout, slow");
   for (unsigned Workers : {0u, 2u}) {
     Runtime Rt(Runtime::Options{Workers});
-    auto Live = std::make_shared<std::atomic<int>>(0);
+    auto Live = corofy::testing::liveCounter();
     auto Start = Clock::now();
     EXPECT_EQ(Rt.block_on(corofy::timeout(40ms, Forever(Live))), std::nullopt);
     EXPECT_GE(Clock::now() - Start, 40ms);
