@@ -271,4 +271,15 @@ TEST_F(ReactorTest, MovingAnIoRegistrationKeepsIt) {
   EXPECT_EQ(R->registrations(), 0u);
 }
 
+TEST(ReactorLifetimeTest, UsingADeregisteredIoRegistrationAborts) {
+  // No fixture: a death test forks, best done with no other thread.
+  auto R = std::make_shared<Reactor>();
+  Pipe P;
+  IoRegistration A(R, P.Read, Interest::Readable);
+  A.deregister();
+  EXPECT_DEATH((void)A.poll_ready(corofy::testing::noopContext(),
+                                  Interest::Readable),
+               "deregistered");
+}
+
 } // namespace

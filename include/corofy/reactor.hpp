@@ -209,13 +209,13 @@ public:
 
   /// See Reactor::poll_ready() and Reactor::clear_readiness().
   Poll<Readiness> poll_ready(Context &cx, Interest interest) {
-    return reactor_->poll_ready(token_, interest, cx);
+    return reactor().poll_ready(token_, interest, cx);
   }
   void clear_readiness(Readiness seen) noexcept {
-    reactor_->clear_readiness(token_, seen);
+    reactor().clear_readiness(token_, seen);
   }
   void reregister(Interest interest) {
-    reactor_->reregister(token_, fd_, interest);
+    reactor().reregister(token_, fd_, interest);
   }
   /// Deregisters now (the destructor then does nothing).
   void deregister() noexcept;
@@ -240,6 +240,13 @@ public:
   }
 
 private:
+  Reactor &reactor() const noexcept {
+    if (!reactor_)
+      detail::fail("corofy: used a deregistered (or moved-from) "
+                   "IoRegistration");
+    return *reactor_;
+  }
+
   std::shared_ptr<Reactor> reactor_;
   int fd_ = -1;
   Token token_;

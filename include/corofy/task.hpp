@@ -192,8 +192,8 @@ private:
 
 /// A future of a spawned task's output; see the top of this file for what
 /// it yields when the task threw or was aborted. Move-only; dropping it
-/// detaches the task.
-template <class T> class [[nodiscard]] JoinHandle {
+/// detaches the task (so `spawn(f);` alone is fine for fire-and-forget).
+template <class T> class JoinHandle {
 public:
   using Output = T;
 
