@@ -80,7 +80,7 @@ private:
   std::condition_variable idle_;
   TaskHeader *head_ = nullptr, *tail_ = nullptr; // the FIFO run queue
   std::size_t queued_ = 0;
-  TaskHeader *owned_ = nullptr;                  // live tasks, linked
+  TaskHeader *owned_ = nullptr; // live tasks, linked
   std::size_t owned_count_ = 0;
   unsigned idle_threads_ = 0; // threads waiting on idle_
   bool driving_ = false;      // a thread is inside reactor_->turn()

@@ -220,9 +220,9 @@ void Core::run(BlockOnState *main) {
   // not starve them.
   std::size_t ahead = main ? queued_ : 0;
   for (;;) {
-    if (!ahead && (main ? main->notified.exchange(false,
-                                                  std::memory_order_acquire)
-                        : closed_))
+    if (!ahead &&
+        (main ? main->notified.exchange(false, std::memory_order_acquire)
+              : closed_))
       return;
     bool checkReactor = sinceReactor >= TasksPerReactorCheck && !driving_;
     if (!checkReactor) {
@@ -242,9 +242,9 @@ void Core::run(BlockOnState *main) {
       driving_ = true;
       lock.unlock();
       Dispatching = true;
-      reactor_->turn(checkReactor ? std::optional<Clock::duration>(
-                                        Clock::duration::zero())
-                                  : std::nullopt);
+      reactor_->turn(
+          checkReactor ? std::optional<Clock::duration>(Clock::duration::zero())
+                       : std::nullopt);
       Dispatching = false;
       sinceReactor = 0;
       lock.lock();
@@ -273,8 +273,8 @@ void Core::wake_blocked() noexcept {
 //===----------------------------------------------------------------------===//
 
 BlockOn::BlockOn(Core &core)
-    : core_(core), state_(new BlockOnState),
-      waker_(state_, &BlockOnVTable), previous_(CurrentCore) {
+    : core_(core), state_(new BlockOnState), waker_(state_, &BlockOnVTable),
+      previous_(CurrentCore) {
   if (previous_)
     throw std::logic_error(
         "corofy: block_on() called on a thread that already runs a runtime "

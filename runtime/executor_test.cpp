@@ -33,11 +33,11 @@ namespace {
 
 using corofy::Async;
 using corofy::block_on;
-using corofy::JoinHandle;
-using corofy::Runtime;
 using corofy::Context;
+using corofy::JoinHandle;
 using corofy::Poll;
 using corofy::Ready;
+using corofy::Runtime;
 using corofy::Waker;
 using corofy::testing::Watchdog;
 using namespace std::chrono_literals;
@@ -587,11 +587,10 @@ TEST(RuntimeTest, AWaitingRuntimeUsesNoCpu) {
     Rt.block_on(corofy::sleep_for(300ms));
     auto Used = CpuTime() - Before;
     // A thread that polled in a loop would use about all of the 300 ms.
-    EXPECT_LT(Used, 150ms) << Workers << " workers: "
-                           << std::chrono::duration_cast<
-                                  std::chrono::milliseconds>(Used)
-                                  .count()
-                           << " ms of CPU while waiting";
+    EXPECT_LT(Used, 150ms)
+        << Workers << " workers: "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(Used).count()
+        << " ms of CPU while waiting";
   }
 }
 

@@ -137,8 +137,8 @@ TEST(JoinAllTest, VoidOutputsAndAnEmptyVector) {
   auto All = corofy::join_all(std::move(Sleeps));
   static_assert(std::is_void_v<decltype(All)::Output>);
   corofy::block_on(std::move(All));
-  EXPECT_TRUE(corofy::block_on(corofy::join_all(std::vector<Countdown>{}))
-                  .empty());
+  EXPECT_TRUE(
+      corofy::block_on(corofy::join_all(std::vector<Countdown>{})).empty());
 }
 
 TEST(JoinAllTest, DropsEachChildWhenItCompletes) {
@@ -203,8 +203,7 @@ TEST(CombinatorTest, NoAllocationPerPoll) {
 
   N = 0;
   Rt.block_on(countAllocations(
-      Rt.spawn(corofy::join(corofy::sleep_for(5ms), corofy::yield_now())),
-      &N));
+      Rt.spawn(corofy::join(corofy::sleep_for(5ms), corofy::yield_now())), &N));
   EXPECT_EQ(N, 0) << "waiting on a JoinHandle allocated";
 }
 

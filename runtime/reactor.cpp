@@ -208,8 +208,8 @@ void Reactor::clear_readiness(Token token, Readiness seen) noexcept {
   ReactorState::Slot *slot = state_->find(token);
   // Closed and error states stay: they are final.
   if (slot && slot->tick == seen.tick())
-    slot->readiness &= ~(seen.bits() & (Readiness::Readable |
-                                        Readiness::Writable));
+    slot->readiness &=
+        ~(seen.bits() & (Readiness::Readable | Readiness::Writable));
 }
 
 std::size_t Reactor::registrations() const {
@@ -232,11 +232,11 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
     if (max_wait)
       timeout = *max_wait;
     if (!s.heap.empty()) {
-      auto untilTimer = std::max(s.heap.front()->deadline - now,
-                                 Clock::duration::zero());
-      timeout = timeout ? std::min<std::chrono::nanoseconds>(*timeout,
-                                                             untilTimer)
-                        : untilTimer;
+      auto untilTimer =
+          std::max(s.heap.front()->deadline - now, Clock::duration::zero());
+      timeout = timeout
+                    ? std::min<std::chrono::nanoseconds>(*timeout, untilTimer)
+                    : untilTimer;
     }
     s.parked = !timeout || timeout->count() > 0;
     s.parked_until = timeout ? now + *timeout : Clock::time_point::max();

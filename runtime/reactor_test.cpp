@@ -261,9 +261,8 @@ TEST_F(ReactorTest, MovingAnIoRegistrationKeepsIt) {
   IoRegistration B(std::move(A));
   EXPECT_EQ(R->registrations(), 1u);
   putAndTurn();
-  EXPECT_TRUE(
-      B.poll_ready(corofy::testing::noopContext(), Interest::Readable)
-          .is_ready());
+  EXPECT_TRUE(B.poll_ready(corofy::testing::noopContext(), Interest::Readable)
+                  .is_ready());
   IoRegistration C(R, P.Write, Interest::Writable);
   C = std::move(B); // drops C's own registration
   EXPECT_EQ(R->registrations(), 1u);
@@ -277,9 +276,9 @@ TEST(ReactorLifetimeTest, UsingADeregisteredIoRegistrationAborts) {
   Pipe P;
   IoRegistration A(R, P.Read, Interest::Readable);
   A.deregister();
-  EXPECT_DEATH((void)A.poll_ready(corofy::testing::noopContext(),
-                                  Interest::Readable),
-               "deregistered");
+  EXPECT_DEATH(
+      (void)A.poll_ready(corofy::testing::noopContext(), Interest::Readable),
+      "deregistered");
 }
 
 } // namespace

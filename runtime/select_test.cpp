@@ -36,9 +36,9 @@ TEST(SelectTest, TheFirstToCompleteWinsAndTheLosersAreDisarmed) {
     auto S = corofy::select(corofy::sleep_for(1h), corofy::sleep_for(20ms),
                             corofy::timeout(2h, corofy::Ready<int>(0)));
     static_assert(
-        std::is_same_v<decltype(S)::Output,
-                       std::variant<std::monostate, std::monostate,
-                                    std::optional<int>>>);
+        std::is_same_v<
+            decltype(S)::Output,
+            std::variant<std::monostate, std::monostate, std::optional<int>>>);
     // The timeout is ready at once: it wins; both sleeps are dropped.
     EXPECT_EQ(Rt.block_on(std::move(S)).index(), 2u);
     EXPECT_EQ(Rt.reactor().timers(), 0u);
@@ -53,8 +53,8 @@ TEST(SelectTest, TheFirstToCompleteWinsAndTheLosersAreDisarmed) {
 }
 
 TEST(SelectTest, TheLeftmostReadyChildWins) {
-  auto S = corofy::select(corofy::Ready<int>(1),
-                          corofy::Ready<std::string>("two"));
+  auto S =
+      corofy::select(corofy::Ready<int>(1), corofy::Ready<std::string>("two"));
   auto Result = S.poll(noopContext());
   ASSERT_TRUE(Result.is_ready());
   ASSERT_EQ(Result.value().index(), 0u);
@@ -77,8 +77,8 @@ TEST(SelectTest, RepeatedTypesAreToldApartByIndex) {
 TEST(SelectTest, VoidBecomesMonostate) {
   Watchdog W("select void");
   auto Live = corofy::testing::liveCounter();
-  auto Result = corofy::block_on(
-      corofy::select(Forever(Live), corofy::yield_now()));
+  auto Result =
+      corofy::block_on(corofy::select(Forever(Live), corofy::yield_now()));
   static_assert(
       std::is_same_v<decltype(Result), std::variant<int, std::monostate>>);
   EXPECT_EQ(Result.index(), 1u);

@@ -50,7 +50,7 @@ void wakeTask(const void *data) {
       break;
   }
   if (state & TaskHeader::Running)
-    return; // the runner queues it when its poll returns
+    return;      // the runner queues it when its poll returns
   task.retain(); // the queue's reference
   task.core_->schedule(task);
 }

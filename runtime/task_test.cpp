@@ -168,8 +168,8 @@ TEST(SpawnTest, JoinHandleYieldsTheOutput) {
 
   auto Owned = std::make_unique<int>(4);
   int *Raw = Owned.get();
-  std::unique_ptr<int> Back =
-      Rt.block_on(Rt.spawn(corofy::Ready<std::unique_ptr<int>>(std::move(Owned))));
+  std::unique_ptr<int> Back = Rt.block_on(
+      Rt.spawn(corofy::Ready<std::unique_ptr<int>>(std::move(Owned))));
   EXPECT_EQ(Back.get(), Raw);
 }
 
@@ -253,7 +253,9 @@ TEST(SpawnTest, DroppingTheHandleDetachesTheTask) {
     }
   };
   Rt.spawn(SetsFlag{Go.wait(), Done}).detach();
-  { JoinHandle<void> Dropped = Rt.spawn(SetsFlag{Go.wait(), Done}); }
+  {
+    JoinHandle<void> Dropped = Rt.spawn(SetsFlag{Go.wait(), Done});
+  }
   EXPECT_EQ(Rt.live_tasks(), 2u);
   Rt.block_on(corofy::yield_now());
   EXPECT_FALSE(*Done);

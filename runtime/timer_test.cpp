@@ -82,9 +82,9 @@ TEST(TimerTest, TimersFireInDeadlineOrder) {
     // reorder them.
     const int Delays[] = {120, 40, 80, 0};
     for (int I = 0; I != 4; ++I)
-      Handles.push_back(Rt.spawn(SleepThenLog{
-          corofy::sleep_for(std::chrono::milliseconds(Delays[I])), I, &M,
-          &Log}));
+      Handles.push_back(Rt.spawn(
+          SleepThenLog{corofy::sleep_for(std::chrono::milliseconds(Delays[I])),
+                       I, &M, &Log}));
     Rt.block_on(corofy::join_all(std::move(Handles)));
     EXPECT_EQ(Log, (std::vector<int>{3, 1, 2, 0}));
     EXPECT_EQ(Rt.reactor().timers(), 0u);
@@ -159,15 +159,14 @@ TEST(TimeoutTest, YieldsTheOutputOfAFastFuture) {
   Watchdog W("timeout, fast");
   Runtime Rt;
   auto Fast = corofy::timeout(10s, corofy::Ready<int>(3));
-  static_assert(
-      std::is_same_v<decltype(Fast)::Output, std::optional<int>>);
+  static_assert(std::is_same_v<decltype(Fast)::Output, std::optional<int>>);
   EXPECT_EQ(Rt.block_on(std::move(Fast)), std::optional<int>(3));
   // The Sleep inside was never armed (the future was ready first).
   EXPECT_EQ(Rt.reactor().timers(), 0u);
 
   auto Slowish = corofy::timeout(10s, corofy::sleep_for(10ms));
-  static_assert(std::is_same_v<decltype(Slowish)::Output,
-                               std::optional<std::monostate>>);
+  static_assert(
+      std::is_same_v<decltype(Slowish)::Output, std::optional<std::monostate>>);
   EXPECT_TRUE(Rt.block_on(std::move(Slowish)).has_value());
   EXPECT_EQ(Rt.reactor().timers(), 0u);
 }

@@ -28,12 +28,11 @@ namespace corofy {
 /// void future, so that combinators can store and return every output
 /// uniformly (in tuples, variants and optionals).
 template <Future F>
-using value_t = std::conditional_t<std::is_void_v<output_t<F>>,
-                                   std::monostate, output_t<F>>;
+using value_t = std::conditional_t<std::is_void_v<output_t<F>>, std::monostate,
+                                   output_t<F>>;
 
 /// Polls `future` once and returns its output as a value_t.
-template <Future F>
-Poll<value_t<F>> poll_value(F &future, Context &cx) {
+template <Future F> Poll<value_t<F>> poll_value(F &future, Context &cx) {
   if constexpr (std::is_void_v<output_t<F>>) {
     if (future.poll(cx).is_pending())
       return Poll<std::monostate>::pending();

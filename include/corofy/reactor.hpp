@@ -13,9 +13,10 @@
 // builds on. A socket future, for example:
 //
 //   class Recv {                       // polled by some task
-//     IoRegistration io_;              // IoRegistration(fd, Interest::Readable)
-//     Poll<ssize_t> poll(Context &cx) {
-//       return io_.poll_io(cx, Interest::Readable, [&]() -> std::optional<ssize_t> {
+//     IoRegistration io_;              // IoRegistration(fd,
+//     Interest::Readable) Poll<ssize_t> poll(Context &cx) {
+//       return io_.poll_io(cx, Interest::Readable, [&]() ->
+//       std::optional<ssize_t> {
 //         ssize_t n = ::recv(fd, buf, len, 0);
 //         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 //           return std::nullopt;       // would block: wait for an edge

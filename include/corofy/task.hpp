@@ -129,8 +129,7 @@ public:
   }
 
 protected:
-  explicit TaskOutput(const TaskVTable *vtable) noexcept
-      : TaskHeader(vtable) {}
+  explicit TaskOutput(const TaskVTable *vtable) noexcept : TaskHeader(vtable) {}
   ~TaskOutput() {} // Task<F>::destroy destroys the live member
 
   union {
@@ -254,8 +253,7 @@ private:
 
 namespace detail {
 /// Spawns `future` on `core`; what Runtime::spawn() and spawn() call.
-template <Future F>
-JoinHandle<output_t<F>> spawn_on(Core &core, F &&future) {
+template <Future F> JoinHandle<output_t<F>> spawn_on(Core &core, F &&future) {
   static_assert(!std::is_lvalue_reference_v<F>,
                 "spawn() takes ownership of the future: pass an rvalue "
                 "(std::move it)");
@@ -270,7 +268,8 @@ JoinHandle<output_t<F>> spawn_on(Core &core, F &&future) {
 /// std::logic_error when the thread runs no runtime; use Runtime::spawn()
 /// there.
 template <Future F> JoinHandle<output_t<F>> spawn(F &&future) {
-  return detail::spawn_on(detail::current_core("spawn()"), std::forward<F>(future));
+  return detail::spawn_on(detail::current_core("spawn()"),
+                          std::forward<F>(future));
 }
 
 /// A future that is pending once (waking itself) and then ready: lets the

@@ -33,7 +33,9 @@ class Sleep {
 public:
   using Output = void;
 
-  explicit Sleep(Clock::time_point deadline) noexcept { entry_.deadline = deadline; }
+  explicit Sleep(Clock::time_point deadline) noexcept {
+    entry_.deadline = deadline;
+  }
   /// An armed Sleep may move: the reactor is told where its entry went.
   Sleep(Sleep &&other) noexcept;
   Sleep &operator=(Sleep &&) = delete;
@@ -83,8 +85,7 @@ private:
 
 /// Runs `future` with a time limit of `duration` from now; see Timeout.
 template <Future F>
-Timeout<std::remove_cvref_t<F>> timeout(Clock::duration duration,
-                                         F &&future) {
+Timeout<std::remove_cvref_t<F>> timeout(Clock::duration duration, F &&future) {
   static_assert(!std::is_lvalue_reference_v<F>,
                 "timeout() takes ownership of the future: pass an rvalue");
   return Timeout<std::remove_cvref_t<F>>(std::move(future),
