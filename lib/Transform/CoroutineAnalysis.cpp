@@ -234,21 +234,7 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
       return;
     }
 
-  // Control statements: waits in bodies, conditions and increments are
-  // lowered; in init-statements and condition variables not yet.
-  auto Unsupported = [&](std::initializer_list<const Stmt *> Parts) {
-    for (const Stmt *Part : Parts) {
-      if (!Part)
-        continue;
-      std::vector<const CallExpr *> Found = findWaits(Part);
-      if (Found.empty())
-        continue;
-      report(Diags, Found.front()->getBeginLoc(), Problem::WaitInHeader)
-          << describeControlStatement(S);
-      return true;
-    }
-    return false;
-  };
+  // Control statements: waits in headers, bodies and branches.
   auto InExpression = [&](const Stmt *Part) {
     if (!Part)
       return;
@@ -285,12 +271,11 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
     return;
   }
   if (const auto *For = dyn_cast<ForStmt>(S)) {
-    if (!Unsupported({For->getConditionVariableDeclStmt()})) {
-      InExpression(For->getInit());
-      InExpression(For->getCond());
-      checkStatement(C, For->getBody());
-      InExpression(For->getInc());
-    }
+    InExpression(For->getInit());
+    InExpression(For->getConditionVariableDeclStmt());
+    InExpression(For->getCond());
+    checkStatement(C, For->getBody());
+    InExpression(For->getInc());
     return;
   }
   if (const auto *Switch = dyn_cast<SwitchStmt>(S)) {
@@ -303,8 +288,9 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
     return;
   }
   if (const auto *Range = dyn_cast<CXXForRangeStmt>(S)) {
-    if (!Unsupported({Range->getInit(), Range->getRangeInit()}))
-      checkStatement(C, Range->getBody());
+    InExpression(Range->getInit());
+    InExpression(Range->getRangeInit());
+    checkStatement(C, Range->getBody());
     return;
   }
   if (const auto *Try = dyn_cast<CXXTryStmt>(S)) {
@@ -469,26 +455,6 @@ void Analyzer::collectLocalsAndReturns(Coroutine &C, const Stmt *S,
     collectLocalsAndReturns(C, Child, Scope, InControlHeader);
 }
 
-/// True when corofy can construct \p Local, declared in the header of a
-/// control statement, in the frame before the statement runs.
-bool canHoistFromHeader(const LocalVar &Local) {
-  const Stmt *Scope = Local.Scope;
-  const DeclStmt *Declaration = Local.Declaration;
-  if (const auto *For = dyn_cast<ForStmt>(Scope))
-    return For->getInit() == Declaration;
-  if (const auto *If = dyn_cast<IfStmt>(Scope))
-    return If->getInit() == Declaration ||
-           If->getConditionVariableDeclStmt() == Declaration;
-  if (const auto *Switch = dyn_cast<SwitchStmt>(Scope))
-    return Switch->getInit() == Declaration ||
-           Switch->getConditionVariableDeclStmt() == Declaration;
-  if (const auto *Range = dyn_cast<CXXForRangeStmt>(Scope))
-    return Range->getInit() != Declaration;
-  if (const auto *While = dyn_cast<WhileStmt>(Scope))
-    return While->getConditionVariableDeclStmt() == Declaration;
-  return false;
-}
-
 /// Each break and continue of a body with the loop or switch it leaves.
 void collectJumps(const Stmt *S, std::vector<const Stmt *> &Enclosing,
                   std::vector<std::pair<const Stmt *, const Stmt *>> &Jumps) {
@@ -535,6 +501,18 @@ void Analyzer::decideHoisting(Coroutine &C) {
           Local.SpannedWait = &W;
           break;
         }
+    // So are the range, begin and end of a range-based for whose header
+    // waits: the loop becomes the standard's loop over frame members.
+    const auto *Range = dyn_cast<CXXForRangeStmt>(Local.Scope);
+    if (!Local.hoisted() && Range && Local.InControlHeader &&
+        Local.Declaration != Range->getInit() &&
+        Local.Declaration != Range->getLoopVarStmt())
+      for (const WaitPoint &W : C.Waits)
+        if (SM.isPointWithin(W.Call->getBeginLoc(), Range->getBeginLoc(),
+                             Range->getRParenLoc())) {
+          Local.SpannedWait = &W;
+          break;
+        }
   }
 
   // break and continue destroy the frame objects of the scopes they leave
@@ -576,12 +554,6 @@ void Analyzer::decideHoisting(Coroutine &C) {
       report(Diags, Local.SpannedWait->Call->getBeginLoc(),
              Problem::NoteLivesAcrossWait);
     };
-    if (Local.InControlHeader && !canHoistFromHeader(Local)) {
-      report(Diags, Var->getLocation(), Problem::HoistedLoopConditionVariable)
-          << Var << describeControlStatement(Local.Scope);
-      NoteWait();
-      continue;
-    }
     if (isa<DecompositionDecl>(Var)) {
       report(Diags, Var->getLocation(), Problem::HoistedStructuredBinding);
       NoteWait();

@@ -33,12 +33,6 @@ DiagnosticBuilder report(DiagnosticsEngine &Diags, SourceLocation Loc,
     ID = Diags.getCustomDiagID(
         Error, "wait() inside %0 is not supported yet");
     break;
-  case Problem::WaitInHeader:
-    ID = Diags.getCustomDiagID(
-        Error, "wait() in the init-statement or condition variable of %0 "
-               "is not supported yet; wait in a statement of its own before "
-               "it");
-    break;
   case Problem::DependentExpressionWait:
     ID = Diags.getCustomDiagID(
         Error, "wait() inside a larger expression whose type depends on a "
@@ -91,11 +85,6 @@ DiagnosticBuilder report(DiagnosticsEngine &Diags, SourceLocation Loc,
     ID = Diags.getCustomDiagID(
         Error, "%0 lives across a wait and its 'auto' type depends on a "
                "template parameter; spell out its type");
-    break;
-  case Problem::HoistedLoopConditionVariable:
-    ID = Diags.getCustomDiagID(
-        Error, "%0 is declared in the header of %1 and lives across a wait, "
-               "which is not supported yet; declare it before the statement");
     break;
   case Problem::UnnamedTemplateParameter:
     ID = Diags.getCustomDiagID(

@@ -21,7 +21,6 @@ enum class Problem {
   WaitOutsideAnyFunction,
   WaitInLambda,
   WaitInControlFlow,      // %0: "a 'try' block", ...
-  WaitInHeader,           // %0: "an 'if' statement", ...
   DependentExpressionWait,
   WaitInMultiDeclaration,
   WaitInMacro,
@@ -33,7 +32,6 @@ enum class Problem {
   HoistedReferenceToTemporary, // %0: variable
   HoistedStructuredBinding,
   HoistedAutoInTemplate,  // %0: variable
-  HoistedLoopConditionVariable, // %0: variable, %1: the statement
   UnnamedTemplateParameter,
   NoteCoroutineHere,      // %0: coroutine name
   NoteLivesAcrossWait,

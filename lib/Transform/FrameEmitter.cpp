@@ -56,6 +56,20 @@ bool endsWithReturn(const CompoundStmt *Body) {
   return !Body->body_empty() && isa<ReturnStmt>(Body->body_back());
 }
 
+/// \p Range extended back over the spaces and line breaks before it, so
+/// that removing it leaves no empty line behind.
+CharSourceRange withLeadingSpace(CharSourceRange Range,
+                                 const SourceManager &SM) {
+  auto [File, Offset] = SM.getDecomposedLoc(Range.getBegin());
+  StringRef Buffer = SM.getBufferData(File);
+  unsigned Begin = Offset;
+  while (Begin > 0 && isWhitespace(Buffer[Begin - 1]))
+    --Begin;
+  return CharSourceRange::getCharRange(
+      Range.getBegin().getLocWithOffset(-static_cast<int>(Offset - Begin)),
+      Range.getEnd());
+}
+
 /// Prefixes every line after the first with \p Indent.
 std::string indentLines(StringRef Text, StringRef Indent) {
   std::string Result;
@@ -475,20 +489,40 @@ private:
 
   // Frame storage: a scope's frame objects, and the storage its nested
   // scopes and wait futures share, since no two of those are alive at once.
+  struct ScopeNode;
+  /// A run of one scope's storage, in source order: the objects alive from
+  /// its start to the scope's end, and a union of what is alive only for a
+  /// while (nested scopes and wait futures). When an object is declared
+  /// after a nested scope with objects of its own has ended, it and what
+  /// follows it form the next segment, which joins that union: storage is
+  /// shared by what is never alive at once.
+  struct Segment {
+    std::vector<const VarDecl *> Objects;
+    std::vector<const ScopeNode *> Scopes; // nested scopes in the union
+    std::vector<size_t> Futures;           // wait slots in the union
+    std::unique_ptr<Segment> Next;
+    unsigned Line = 0;                // where the segment starts
+    std::string TypeName, MemberName; // of a segment after the first
+  };
   struct ScopeNode {
     const Stmt *Statement = nullptr;
     std::vector<const VarDecl *> Own; // hoisted locals declared directly
+    llvm::DenseSet<const VarDecl *> Relocated; // own, declared elsewhere
     std::vector<size_t> OwnSlots;     // waits directly in the scope
     std::vector<ScopeNode *> Children;
     bool HasContent = false; // itself or a nested scope holds something
     std::string TypeName, MemberName; // when it has members of its own
+    Segment Layout;                   // when it has members of its own
   };
   std::vector<std::unique_ptr<ScopeNode>> ScopeNodes;
   ScopeNode *RootScope = nullptr;
   void planLayout();
+  void planSegments(ScopeNode &Node);
   void nameScopeMembers(ScopeNode &Node, const std::string &Prefix);
-  void layoutAlternatives(const ScopeNode &Node, std::string &Structs,
-                          std::vector<std::string> &Alternatives);
+  void nameSegment(Segment &Seg, const std::string &Prefix);
+  std::vector<std::string> segmentLines(const Segment &Seg,
+                                        std::string &Structs,
+                                        StringRef UnionComment);
   std::string ownMemberLine(const VarDecl *Var) const;
 
   // States and the objects alive while the body runs.
@@ -504,6 +538,9 @@ private:
     /// Where continue goes when the loop's increment or condition waits and
     /// so was moved into the body; empty otherwise.
     std::string ContinueLabel = {};
+    /// The frame objects above this mark die on continue: a for loop's
+    /// condition variable outlives its increment, which continue reaches.
+    size_t ContinueMark = Mark;
   };
   std::vector<JumpTarget> Targets;
   /// Continue labels no continue jumped to: pollText drops them.
@@ -568,7 +605,7 @@ void Emitter::chooseNames() {
     // A range-based for over a temporary keeps the temporary itself.
     if (Var->isImplicit() && M.Type->isReferenceType() &&
         bindsTemporary(Var->getInit()))
-      M.Type = M.Type.getNonReferenceType();
+      M.Type = outputSpelling(M.Type.getNonReferenceType());
     if (M.Type->isReferenceType()) {
       // A union cannot hold a reference: keep the address instead.
       M.IsReference = true;
@@ -644,42 +681,123 @@ void Emitter::planLayout() {
     ScopeNode *Node = Captured.count(Local.Var)
                           ? RootScope
                           : ByStatement.lookup(Local.Scope);
-    (Node ? Node : RootScope)->Own.push_back(Local.Var);
+    if (!Node) {
+      Node = RootScope;
+      Node->Relocated.insert(Local.Var);
+    } else if (Captured.count(Local.Var)) {
+      Node->Relocated.insert(Local.Var);
+    }
+    Node->Own.push_back(Local.Var);
   }
 
-  std::function<bool(ScopeNode &)> MarkContent = [&](ScopeNode &Node) {
-    bool Any = !Node.Own.empty() || !Node.OwnSlots.empty();
-    for (ScopeNode *Child : Node.Children)
-      Any |= MarkContent(*Child);
-    return Node.HasContent = Any;
+  std::function<void(ScopeNode &)> MarkContent = [&](ScopeNode &Node) {
+    Node.HasContent = !Node.Own.empty() || !Node.OwnSlots.empty();
+    for (ScopeNode *Child : Node.Children) {
+      MarkContent(*Child);
+      Node.HasContent |= Child->HasContent;
+    }
   };
   MarkContent(*RootScope);
+  for (auto &Node : ScopeNodes)
+    planSegments(*Node);
   nameScopeMembers(*RootScope, "");
+}
+
+/// Splits the storage of \p Node into segments (see Segment). A nested
+/// scope without objects of its own lends its contents to the union.
+void Emitter::planSegments(ScopeNode &Node) {
+  if (Node.Own.empty() && &Node != RootScope)
+    return;
+  enum Kind { Object, Scope, Future };
+  struct Item {
+    unsigned Offset;
+    Kind What;
+    const void *Ptr;
+    size_t Slot;
+  };
+  std::vector<Item> Items;
+  auto OffsetOf = [&](SourceLocation Loc) {
+    return SM.getFileOffset(SM.getExpansionLoc(Loc));
+  };
+  for (const VarDecl *Var : Node.Own) {
+    // An object held away from its own scope counts as alive throughout.
+    unsigned Offset = Node.Relocated.count(Var)
+                          ? 0
+                          : OffsetOf(Var->getBeginLoc());
+    Items.push_back({Offset, Object, Var, 0});
+  }
+  std::function<void(const ScopeNode &)> AddContents =
+      [&](const ScopeNode &Inner) {
+        for (const ScopeNode *Child : Inner.Children) {
+          if (!Child->HasContent)
+            continue;
+          if (Child->Own.empty())
+            AddContents(*Child);
+          else
+            Items.push_back({OffsetOf(Child->Statement->getBeginLoc()), Scope,
+                             Child, 0});
+        }
+        for (size_t I : Inner.OwnSlots)
+          Items.push_back(
+              {OffsetOf(C.Waits[I].Call->getBeginLoc()), Future, nullptr, I});
+      };
+  AddContents(Node);
+  llvm::stable_sort(Items, [](const Item &A, const Item &B) {
+    return A.Offset < B.Offset;
+  });
+
+  Segment *Seg = &Node.Layout;
+  bool EndedScopeWithObjects = false;
+  for (const Item &I : Items) {
+    if (I.What == Object && EndedScopeWithObjects) {
+      Seg->Next = std::make_unique<Segment>();
+      Seg = Seg->Next.get();
+      Seg->Line = lineOf(SM, static_cast<const VarDecl *>(I.Ptr)->getBeginLoc());
+      EndedScopeWithObjects = false;
+    }
+    switch (I.What) {
+    case Object:
+      Seg->Objects.push_back(static_cast<const VarDecl *>(I.Ptr));
+      break;
+    case Scope:
+      Seg->Scopes.push_back(static_cast<const ScopeNode *>(I.Ptr));
+      EndedScopeWithObjects = true;
+      break;
+    case Future:
+      Seg->Futures.push_back(I.Slot);
+      break;
+    }
+  }
 }
 
 /// Names the struct of each scope that has objects of its own, and gives
 /// every object the path the body reaches it by (block12_.buffer).
 void Emitter::nameScopeMembers(ScopeNode &Node, const std::string &Prefix) {
-  for (const VarDecl *Var : Node.Own)
+  nameSegment(Node.Layout, Prefix);
+}
+
+void Emitter::nameSegment(Segment &Seg, const std::string &Prefix) {
+  for (const VarDecl *Var : Seg.Objects)
     Members[Var].Name = Prefix + Members[Var].Name;
-  for (size_t I : Node.OwnSlots)
+  for (size_t I : Seg.Futures)
     Slots[I].Member = Prefix + Slots[I].Leaf;
-  for (ScopeNode *Child : Node.Children) {
-    if (!Child->HasContent)
-      continue;
-    if (Child->Own.empty()) {
-      nameScopeMembers(*Child, Prefix);
-      continue;
-    }
-    const Stmt *S = Child->Statement;
+  for (const ScopeNode *Scope : Seg.Scopes) {
+    auto &Child = const_cast<ScopeNode &>(*Scope);
+    const Stmt *S = Child.Statement;
     std::string Kind = isa<CompoundStmt>(S)  ? "Block"
                        : isa<IfStmt>(S)      ? "If"
                        : isa<SwitchStmt>(S)  ? "Switch"
                                              : "Loop";
     std::string Line = std::to_string(lineOf(SM, S->getBeginLoc()));
-    Child->TypeName = Names.fresh(Kind + Line);
-    Child->MemberName = Names.fresh(StringRef(Kind).lower() + Line + "_");
-    nameScopeMembers(*Child, Prefix + Child->MemberName + ".");
+    Child.TypeName = Names.fresh(Kind + Line);
+    Child.MemberName = Names.fresh(StringRef(Kind).lower() + Line + "_");
+    nameScopeMembers(Child, Prefix + Child.MemberName + ".");
+  }
+  if (Seg.Next) {
+    std::string Line = std::to_string(Seg.Next->Line);
+    Seg.Next->TypeName = Names.fresh("After" + Line);
+    Seg.Next->MemberName = Names.fresh("after" + Line + "_");
+    nameSegment(*Seg.Next, Prefix + Seg.Next->MemberName + ".");
   }
 }
 
@@ -688,43 +806,57 @@ std::string Emitter::ownMemberLine(const VarDecl *Var) const {
          std::to_string(lineOf(SM, Var->getLocation()));
 }
 
-/// What shares the storage of \p Node's nested scopes and futures: a struct
-/// member per nested scope with objects of its own (whose definition is
-/// appended to \p Structs), and the futures.
-void Emitter::layoutAlternatives(const ScopeNode &Node, std::string &Structs,
-                                 std::vector<std::string> &Alternatives) {
-  for (const ScopeNode *Child : Node.Children) {
-    if (!Child->HasContent)
-      continue;
-    if (Child->Own.empty()) {
-      layoutAlternatives(*Child, Structs, Alternatives);
-      continue;
-    }
-    std::vector<std::string> Inner;
-    layoutAlternatives(*Child, Structs, Inner);
+/// The member lines of \p Seg: its objects, then the union of its nested
+/// scopes, futures and next segment, whose struct definitions are appended
+/// to \p Structs (before their use, as C++ requires).
+std::vector<std::string> Emitter::segmentLines(const Segment &Seg,
+                                               std::string &Structs,
+                                               StringRef UnionComment) {
+  std::vector<std::string> Lines;
+  for (const VarDecl *Var : Seg.Objects)
+    Lines.push_back(ownMemberLine(Var));
+  std::vector<std::string> Alternatives;
+  auto Define = [&](const std::string &TypeName, const std::string &Comment,
+                    const std::vector<std::string> &Body) {
+    std::string Text = "struct " + TypeName + " { // " + Comment + "\n";
+    Text += "  " + TypeName + "() {}\n";
+    Text += "  ~" + TypeName + "() {}\n";
+    for (const std::string &Line : Body)
+      Text += "  " + indentLines(Line, "  ") + "\n";
+    Structs += Text + "};\n";
+  };
+  for (const ScopeNode *Child : Seg.Scopes) {
     unsigned Line = lineOf(SM, Child->Statement->getBeginLoc());
-    std::string Text = "struct " + Child->TypeName +
-                       " { // the frame objects of the scope at line " +
-                       std::to_string(Line) + "\n";
-    Text += "  " + Child->TypeName + "() {}\n";
-    Text += "  ~" + Child->TypeName + "() {}\n";
-    for (const VarDecl *Var : Child->Own)
-      Text += "  " + ownMemberLine(Var) + "\n";
-    if (!Inner.empty()) {
-      Text += "  union {\n";
-      for (const std::string &Alternative : Inner)
-        Text += "    " + Alternative + "\n";
-      Text += "  };\n";
-    }
-    Text += "};\n";
-    Structs += Text;
+    std::vector<std::string> Body =
+        segmentLines(Child->Layout, Structs, "");
+    Define(Child->TypeName,
+           "the frame objects of the scope at line " + std::to_string(Line),
+           Body);
     Alternatives.push_back(Child->TypeName + " " + Child->MemberName +
                            "; // line " + std::to_string(Line));
   }
-  for (size_t I : Node.OwnSlots)
+  for (size_t I : Seg.Futures)
     Alternatives.push_back(
         Slots[I].Declaration + "; // the future of the wait at line " +
         std::to_string(lineOf(SM, C.Waits[I].Call->getBeginLoc())));
+  if (Seg.Next) {
+    std::vector<std::string> Body = segmentLines(*Seg.Next, Structs, "");
+    Define(Seg.Next->TypeName,
+           "what is declared from line " + std::to_string(Seg.Next->Line) +
+               " on, after the scopes above ended",
+           Body);
+    Alternatives.push_back(Seg.Next->TypeName + " " + Seg.Next->MemberName +
+                           "; // line " + std::to_string(Seg.Next->Line));
+  }
+  if (!Alternatives.empty()) {
+    std::string Union = "union {";
+    if (!UnionComment.empty())
+      Union += " // " + UnionComment.str();
+    for (const std::string &Alternative : Alternatives)
+      Union += "\n  " + Alternative;
+    Lines.push_back(Union + "\n};");
+  }
+  return Lines;
 }
 
 /// Renames uses of frame members, turns uses of reference locals into
@@ -1289,9 +1421,10 @@ bool Emitter::walkJump(const Stmt *Jump) {
       continue;
     std::vector<std::string> Kept;
     std::string Text;
+    size_t Mark = IsContinue ? Target->ContinueMark : Target->Mark;
     for (size_t I = 0; I < Live.size(); ++I)
       if (!Live[I].Destroy.empty()) {
-        if (I < Target->Mark)
+        if (I < Mark)
           Kept.push_back(Live[I].Destroy);
         else
           Text = Live[I].Destroy + " " + Text;
@@ -1302,7 +1435,7 @@ bool Emitter::walkJump(const Stmt *Jump) {
     if (Text.empty() && !ToLabel)
       return false;
     if (!Text.empty())
-      Text += newLineState(Jump->getBeginLoc(), Kept, Target->Mark) + " ";
+      Text += newLineState(Jump->getBeginLoc(), Kept, Mark) + " ";
     Text = "{ " + Text +
            (ToLabel ? "goto " + Target->ContinueLabel + "; }"
                     : IsContinue ? "continue; }"
@@ -1327,6 +1460,8 @@ std::string Emitter::hoistHeader(const Stmt *Control) {
   } else if (const auto *Switch = dyn_cast<SwitchStmt>(Control)) {
     Init = Switch->getInit();
     Condition = Switch->getConditionVariableDeclStmt();
+  } else if (const auto *Range = dyn_cast<CXXForRangeStmt>(Control)) {
+    Init = Range->getInit();
   }
   auto Hoisted = [&](const Stmt *S) {
     const auto *Declaration = dyn_cast_or_null<DeclStmt>(S);
@@ -1340,6 +1475,8 @@ std::string Emitter::hoistHeader(const Stmt *Control) {
   // Removes the init-statement from the header: `for (int i = 0; ...)`
   // becomes `for (; ...)`, `if (T x; c)` becomes `if (c)`.
   auto RemoveInit = [&] {
+    if (isa<CXXForRangeStmt>(Control))
+      return; // walkRangeFor rewrites the whole header
     if (isa<ForStmt>(Control)) {
       R.ReplaceText(statementRange(Init, SM, LangOpts), ";");
       return;
@@ -1425,16 +1562,23 @@ bool Emitter::walkControl(
                (isa<SwitchStmt>(S) &&
                 cast<SwitchStmt>(S)->getConditionVariable())))
     Cond = nullptr;
-  if (Inc && !containsWait(Inc))
+  const VarDecl *LoopVar = nullptr;
+  if (const auto *While = dyn_cast<WhileStmt>(S))
+    LoopVar = While->getConditionVariable();
+  else if (const auto *For = dyn_cast<ForStmt>(S))
+    LoopVar = For->getConditionVariable();
+  if (LoopVar && !Members.count(LoopVar))
+    LoopVar = nullptr;
+  // A hoisted condition variable of a for loop dies after the increment,
+  // so the increment moves into the body as well.
+  if (Inc && !containsWait(Inc) && !LoopVar)
     Inc = nullptr;
   std::string BodyStart, BodyEnd, ContinueLabel;
-  std::string Indent = lineIndent(SM, S->getBeginLoc());
   size_t TargetMark = Live.size();
-  const auto *While = dyn_cast<WhileStmt>(S);
-  const VarDecl *LoopVar = While ? While->getConditionVariable() : nullptr;
-  if (LoopVar && Members.count(LoopVar)) {
+  if (LoopVar) {
     // `while (T x = e) body` makes x anew for each test:
     //   while (true) { <waits>; x = e; if (!x) { ~x; break; } body; ~x; }
+    // and `for (; T x = e; inc)` the same, with inc before ~x.
     const Member &M = Members.find(LoopVar)->second;
     size_t Mark = Live.size();
     if (containsWait(LoopVar->getInit()))
@@ -1495,9 +1639,12 @@ bool Emitter::walkControl(
         lowerExpr(Inc, Group, Next);
         Next += text(Inc->getSourceRange()) + ";\n";
         Next += endTemporaries(TempMark, Inc->getEndLoc());
-        BodyStart = "{\n";
-        BodyEnd = "}\n" + Label + ":\n" + Next;
-        R.ReplaceText(charRange(Inc->getSourceRange(), SM, LangOpts), "");
+        BodyStart += "{\n";
+        BodyEnd = "}\n" + Label + ":\n" + Next + BodyEnd;
+        R.ReplaceText(
+            withLeadingSpace(charRange(Inc->getSourceRange(), SM, LangOpts),
+                             SM),
+            "");
       }
       if (Cond) {
         std::string Test = "if (!(" + Condition(BodyStart) + "))\n  break;\n";
@@ -1525,7 +1672,11 @@ bool Emitter::walkControl(
 
   if (Body) {
     // break leaves a switch too; continue goes on to the enclosing loop.
-    Targets.push_back({TargetMark, !isa<SwitchStmt>(S), ContinueLabel});
+    // continue to the increment keeps a for loop's condition variable.
+    size_t ContinueMark =
+        LoopVar && !ContinueLabel.empty() ? TargetMark + 1 : TargetMark;
+    Targets.push_back(
+        {TargetMark, !isa<SwitchStmt>(S), ContinueLabel, ContinueMark});
     walkSubstatement(Body, BodyOpener, BodyStart, BodyEnd);
     Targets.pop_back();
     if (Live.size() > TargetMark) {
@@ -1585,15 +1736,33 @@ bool Emitter::walkRangeFor(const CXXForRangeStmt *For) {
     return false;
   }
   size_t Mark = Live.size();
-  std::string Before;
+  // Read before the header is rewritten whole, below.
+  std::string LoopVarText =
+      StringRef(text(CharSourceRange::getCharRange(
+                    SM.getSpellingLoc(LoopVar->getBeginLoc()),
+                    SM.getSpellingLoc(For->getColonLoc()))))
+          .rtrim()
+          .str();
+  // The init-statement runs first.
+  std::string Before = hoistHeader(For);
+  if (const auto *Init = dyn_cast_or_null<Expr>(For->getInit());
+      Init && !containsWait(Init))
+    Before += text(Init->getSourceRange()) + ";\n";
   const Member &Range = Members.find(RangeVar)->second;
-  std::string RangeText = text(For->getRangeInit()->getSourceRange());
+  // Waits in the range come first; their values die once the range is
+  // made, except what the range keeps (moved into the frame).
+  const Expr *RangeInit = For->getRangeInit();
+  size_t TempMark = Live.size();
+  if (containsWait(RangeInit))
+    lowerExpr(RangeInit, groupFor(For), Before);
+  std::string RangeText = text(RangeInit->getSourceRange());
   if (Range.IsReference)
     Before += Range.Name + " = std::addressof(" + RangeText + ");\n";
   else
     Before += "::new (" + address(Range.Name, Range.Type) + ") " +
               printType(Range.Type.getUnqualifiedType(), Ctx) + "(" +
               RangeText + ");\n";
+  Before += popLive(TempMark);
   Live.push_back(objectFor(Range));
   std::string Of = Range.IsReference ? "(*" + Range.Name + ")" : Range.Name;
 
@@ -1647,7 +1816,7 @@ bool Emitter::walkRangeFor(const CXXForRangeStmt *For) {
     if (std::string Sync = syncState(For->getBeginLoc()); !Sync.empty())
       Start += "\n" + Sync;
   } else {
-    Start = text(LoopVar->getSourceRange()) + " = *" + Begin + ";";
+    Start = LoopVarText + " = *" + Begin + ";";
   }
   Targets.push_back({LoopMark, true});
   walkSubstatement(For->getBody(), For->getRParenLoc(), Start, Finish);
@@ -1744,7 +1913,11 @@ void Emitter::walkSubstatement(const Stmt *S, SourceLocation Opener,
                                const std::string &End) {
   if (!S)
     return;
-  std::string OuterIndent = lineIndent(SM, Opener);
+  // A block's closing brace shows how its statement is indented, even when
+  // the header that opens it spans several lines.
+  const auto *Block = dyn_cast<CompoundStmt>(S);
+  std::string OuterIndent =
+      lineIndent(SM, Block ? Block->getRBracLoc() : Opener);
   std::string Inner = OuterIndent + "  ";
   auto Indented = [&](const std::string &Text) {
     std::string Result;
@@ -1756,7 +1929,7 @@ void Emitter::walkSubstatement(const Stmt *S, SourceLocation Opener,
     }
     return Result;
   };
-  if (const auto *Block = dyn_cast<CompoundStmt>(S)) {
+  if (Block) {
     if (!Start.empty()) {
       std::string Text = Indented(Start);
       Text.pop_back(); // the block's own line break follows
@@ -2317,18 +2490,12 @@ std::string Emitter::classText() {
   for (const ParmVarDecl *Param : StoredParams)
     OS << "  " << Members.find(Param)->second.Declaration << ";\n";
   std::string Structs;
-  std::vector<std::string> Alternatives;
-  layoutAlternatives(*RootScope, Structs, Alternatives);
+  std::vector<std::string> Lines = segmentLines(
+      RootScope->Layout, Structs, "storage shared by what is never alive at once");
   if (!Structs.empty())
     OS << "  " << indentLines(Structs, "  ");
-  for (const VarDecl *Var : RootScope->Own)
-    OS << "  " << ownMemberLine(Var) << "\n";
-  if (!Alternatives.empty()) {
-    OS << "  union { // storage shared by what is never alive at once\n";
-    for (const std::string &Alternative : Alternatives)
-      OS << "    " << Alternative << "\n";
-    OS << "  };\n";
-  }
+  for (const std::string &Line : Lines)
+    OS << "  " << indentLines(Line, "  ") << "\n";
   llvm::erase_if(TempGroups,
                  [](const TempGroup &G) { return G.Declarations.empty(); });
   if (!TempGroups.empty()) {

@@ -29,8 +29,8 @@ coroutine<int> outer() {
 // CHECK-NEXT: std::destroy_at(&block18_.scoped);
 // CHECK-NEXT: std::destroy_at(&first);
 // CHECK: case State::Wait2:
-// CHECK-NEXT: std::destroy_at(&wait2_);
-// CHECK-NEXT: std::destroy_at(&second);
+// CHECK-NEXT: std::destroy_at(&after22_.wait2_);
+// CHECK-NEXT: std::destroy_at(&after22_.second);
 // CHECK-NEXT: std::destroy_at(&first);
 
 int main() {

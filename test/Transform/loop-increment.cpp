@@ -19,7 +19,7 @@ coroutine<int> steps(int limit) {
   return visited;
 }
 
-// CHECK: for (; ; ) {
+// CHECK: for (; ;) {
 // CHECK: if (!(loop{{[0-9]+}}_.i < std::move(temps{{[0-9]+}}_.value1_)))
 // CHECK-NEXT: break;
 // CHECK: { goto next{{[0-9]+}}; }

@@ -35,8 +35,8 @@ coroutine<int> crowded(int cx) {
 // `value` is also spelled as State's member: both locals get new names.
 // CHECK: union { int value_2; };
 // CHECK: union { int value_3; };
+// CHECK: union { State polled1; };
 // CHECK: union { int result; };
-// CHECK-NEXT: union { State polled1; };
 // CHECK: crowded_frame::poll(corofy::Context &cx2)
 // CHECK: ::new (&result) int(state_ + cx);
 // CHECK: result += block17_.value_2;

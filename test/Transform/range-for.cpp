@@ -37,7 +37,7 @@ coroutine<int> walk(std::vector<int> items) {
 // CHECK-NEXT: ::new (&loop{{[0-9]+}}_.v) int(*loop{{[0-9]+}}_.begin_);
 // CHECK: ::new (&loop{{[0-9]+}}_.range_2) std::vector<std::string>(names());
 // CHECK: std::destroy_at(&loop{{[0-9]+}}_.range_2);
-// CHECK: ::new (&loop{{[0-9]+}}_.end_3) auto((*loop{{[0-9]+}}_.range_3) + 3);
+// CHECK: ::new (&after{{[0-9]+}}_.loop{{[0-9]+}}_.end_3) auto((*after{{[0-9]+}}_.loop{{[0-9]+}}_.range_3) + 3);
 
 int main() { std::printf("%d\n", corofy::block_on(walk({1, 2, 3}))); }
 // OUT: construct visit ann
