@@ -5,6 +5,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "corofy/executor.hpp"
+#include "corofy/join.hpp"
+#include "corofy/reactor.hpp"
+#include "corofy/timer.hpp"
+
+#include "test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -22,45 +27,20 @@
 #include <utility>
 #include <vector>
 
+#include <time.h>
+
 namespace {
 
 using corofy::Async;
 using corofy::block_on;
 using corofy::Context;
+using corofy::JoinHandle;
 using corofy::Poll;
 using corofy::Ready;
+using corofy::Runtime;
 using corofy::Waker;
+using corofy::testing::Watchdog;
 using namespace std::chrono_literals;
-
-/// Aborts the test program if it is still alive after `Limit`, so that a
-/// block_on that never returns fails instead of hanging the run.
-class Watchdog {
-public:
-  explicit Watchdog(const char *What, std::chrono::milliseconds Limit = 20s)
-      : Thread([this, What, Limit] {
-          std::unique_lock<std::mutex> Lock(M);
-          if (!CV.wait_for(Lock, Limit, [this] { return Done; })) {
-            std::fprintf(stderr, "FAILED: %s did not finish within %lld ms\n",
-                         What, static_cast<long long>(Limit.count()));
-            std::fflush(stderr);
-            std::abort();
-          }
-        }) {}
-  ~Watchdog() {
-    {
-      std::lock_guard<std::mutex> Lock(M);
-      Done = true;
-    }
-    CV.notify_all();
-    Thread.join();
-  }
-
-private:
-  std::mutex M;
-  std::condition_variable CV;
-  bool Done = false;
-  std::thread Thread; // last: started once the members above exist
-};
 
 //===----------------------------------------------------------------------===//
 // Ready futures
@@ -471,6 +451,189 @@ TEST(BlockOnTest, ManyThreadsBlockingConcurrently) {
   for (std::thread &T : Runners)
     T.join();
   EXPECT_EQ(WrongResults.load(), 0);
+}
+
+//===----------------------------------------------------------------------===//
+// Runtime
+//===----------------------------------------------------------------------===//
+
+/// Records its id at each poll and yields `Rounds - 1` times.
+struct Yielder {
+  using Output = void;
+  int Id;
+  int Rounds;
+  std::vector<int> *Order;
+  Poll<void> poll(Context &Cx) {
+    Order->push_back(Id);
+    if (--Rounds == 0)
+      return Poll<void>::ready();
+    Cx.waker().wake();
+    return Poll<void>::pending();
+  }
+};
+
+TEST(RuntimeTest, TasksRunInTheOrderTheyWereWoken) {
+  Watchdog W("FIFO");
+  Runtime Rt;
+  std::vector<int> Order;
+  std::vector<JoinHandle<void>> Handles;
+  for (int I = 0; I != 4; ++I)
+    Handles.push_back(Rt.spawn(Yielder{I, 3, &Order}));
+  Rt.block_on(corofy::join_all(std::move(Handles)));
+  EXPECT_EQ(Order, (std::vector<int>{0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3}));
+}
+
+TEST(RuntimeTest, ABlockedOnFutureThatYieldsDoesNotStarveTasks) {
+  Watchdog W("block_on fairness");
+  Runtime Rt;
+  std::vector<int> Order;
+  Rt.spawn(Yielder{1, 3, &Order}).detach();
+  Rt.block_on(Yielder{0, 3, &Order});
+  EXPECT_EQ(Order, (std::vector<int>{0, 1, 0, 1, 0}));
+}
+
+TEST(RuntimeTest, WhereFuturesRun) {
+  Watchdog W("threads of a runtime");
+  struct WhereAmI {
+    using Output = std::thread::id;
+    Poll<std::thread::id> poll(Context &) {
+      return Poll<std::thread::id>::ready(std::this_thread::get_id());
+    }
+  };
+  const std::thread::id Main = std::this_thread::get_id();
+  {
+    Runtime Rt;
+    EXPECT_EQ(Rt.block_on(WhereAmI{}), Main);
+    EXPECT_EQ(Rt.block_on(Rt.spawn(WhereAmI{})), Main);
+  }
+  {
+    Runtime Rt(Runtime::Options{.worker_threads = 2});
+    EXPECT_EQ(Rt.block_on(WhereAmI{}), Main);
+    EXPECT_NE(Rt.block_on(Rt.spawn(WhereAmI{})), Main)
+        << "a task ran on the thread inside block_on, not on a worker";
+  }
+}
+
+/// Polled `Rounds` times; each pending poll hands its waker to two wake
+/// services at once, so that wakes race each other and the running poll.
+/// Overlapping polls of one task would set `Overlaps` (and TSan would see
+/// the unsynchronised `Rounds`).
+struct Bouncer {
+  using Output = void;
+  std::vector<std::unique_ptr<WakeService>> *Services;
+  std::atomic<bool> *InPoll;
+  std::atomic<int> *Overlaps;
+  std::atomic<int> *Polls;
+  std::atomic<int> *Left;
+  corofy::testing::Trigger *AllDone;
+  int Rounds;
+  std::size_t Index;
+
+  Poll<void> poll(Context &Cx) {
+    if (InPoll->exchange(true))
+      ++*Overlaps;
+    ++*Polls;
+    std::this_thread::yield(); // widen the window for an overlap
+    bool Done = --Rounds == 0;
+    if (!Done) {
+      (*Services)[Index % Services->size()]->wakeLater(Cx.waker());
+      (*Services)[(Index + 1) % Services->size()]->wakeLater(Cx.waker());
+    }
+    InPoll->store(false);
+    if (!Done)
+      return Poll<void>::pending();
+    if (--*Left == 0)
+      AllDone->fire();
+    return Poll<void>::ready();
+  }
+};
+
+TEST(RuntimeTest, MultiThreadedTasksWokenFromOtherThreadsNeverOverlap) {
+  Watchdog W("10k tasks on 4 workers", 120s);
+  constexpr int Tasks = 10000, Rounds = 3;
+  std::vector<std::unique_ptr<WakeService>> Services;
+  for (int I = 0; I != 3; ++I)
+    Services.push_back(std::make_unique<WakeService>());
+  std::vector<std::atomic<bool>> InPoll(Tasks);
+  std::atomic<int> Overlaps{0}, Polls{0}, Left{Tasks};
+  corofy::testing::Trigger AllDone;
+  {
+    Runtime Rt(Runtime::Options{.worker_threads = 4});
+    for (int I = 0; I != Tasks; ++I)
+      Rt.spawn(Bouncer{&Services, &InPoll[I], &Overlaps, &Polls, &Left,
+                       &AllDone, Rounds, static_cast<std::size_t>(I)})
+          .detach();
+    Rt.block_on(AllDone.wait());
+    // The last task fires AllDone just before it completes.
+    for (int I = 0; I != 500 && Rt.live_tasks() != 0; ++I)
+      std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(Rt.live_tasks(), 0u);
+  }
+  EXPECT_EQ(Overlaps.load(), 0) << "a task was polled on two threads at once";
+  EXPECT_EQ(Left.load(), 0);
+  EXPECT_GE(Polls.load(), Tasks * Rounds);
+}
+
+TEST(RuntimeTest, AWaitingRuntimeUsesNoCpu) {
+  Watchdog W("idle runtime");
+  auto CpuTime = [] {
+    timespec T;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &T);
+    return std::chrono::seconds(T.tv_sec) + std::chrono::nanoseconds(T.tv_nsec);
+  };
+  for (unsigned Workers : {0u, 2u}) {
+    Runtime Rt(Runtime::Options{Workers});
+    auto Before = CpuTime();
+    Rt.block_on(corofy::sleep_for(300ms));
+    auto Used = CpuTime() - Before;
+    // A thread that polled in a loop would use about all of the 300 ms.
+    EXPECT_LT(Used, 150ms)
+        << Workers << " workers: "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(Used).count()
+        << " ms of CPU while waiting";
+  }
+}
+
+/// Waits until its pipe is readable (which it never is here).
+struct ReadsPipe {
+  using Output = void;
+  int Fd;
+  std::optional<corofy::IoRegistration> Io;
+  Poll<void> poll(Context &Cx) {
+    if (!Io)
+      Io.emplace(Fd, corofy::Interest::Readable);
+    if (Io->poll_ready(Cx, corofy::Interest::Readable).is_pending())
+      return Poll<void>::pending();
+    return Poll<void>::ready();
+  }
+};
+
+TEST(RuntimeTest, ShutdownLeavesNoDescriptorOpen) {
+  Watchdog W("descriptor leaks");
+  corofy::testing::Pipe P; // outlives the runtimes
+  const int Before = corofy::testing::openFds();
+  for (unsigned Workers : {0u, 3u}) {
+    {
+      Runtime Rt(Runtime::Options{Workers});
+      EXPECT_GE(corofy::testing::openFds(), Before + 2); // epoll + eventfd
+      Rt.spawn(ReadsPipe{P.Read, {}}).detach();
+      Rt.spawn(corofy::sleep_for(1h)).detach();
+      Rt.block_on(corofy::sleep_for(10ms));
+      EXPECT_EQ(Rt.reactor().registrations(), 1u);
+      EXPECT_EQ(Rt.reactor().timers(), 1u);
+    }
+    EXPECT_EQ(corofy::testing::openFds(), Before) << Workers << " workers";
+  }
+  // The free block_on's temporary runtime too.
+  corofy::block_on(corofy::sleep_for(1ms));
+  EXPECT_EQ(corofy::testing::openFds(), Before);
+}
+
+TEST(RuntimeTest, FreeBlockOnSupportsTimers) {
+  Watchdog W("block_on(sleep_for)");
+  auto Start = std::chrono::steady_clock::now();
+  corofy::block_on(corofy::sleep_for(20ms));
+  EXPECT_GE(std::chrono::steady_clock::now() - Start, 20ms);
 }
 
 } // namespace

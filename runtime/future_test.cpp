@@ -6,6 +6,8 @@
 
 #include "corofy/future.hpp"
 
+#include "test_util.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -23,6 +25,7 @@ using corofy::output_t;
 using corofy::Poll;
 using corofy::Ready;
 using corofy::Waker;
+using corofy::testing::noopContext;
 
 //===----------------------------------------------------------------------===//
 // A value type that records its lifetime
@@ -70,12 +73,6 @@ private:
 };
 
 static_assert(!std::is_default_constructible_v<Tracked>);
-
-Context &noopContext() {
-  static Waker W = Waker::noop();
-  static Context Cx(W);
-  return Cx;
-}
 
 //===----------------------------------------------------------------------===//
 // Poll<T>

@@ -10,6 +10,12 @@
 #include "corofy/coroutine.hpp"
 #include "corofy/executor.hpp"
 #include "corofy/future.hpp"
+#include "corofy/join.hpp"
+#include "corofy/maybe_done.hpp"
+#include "corofy/reactor.hpp"
+#include "corofy/select.hpp"
+#include "corofy/task.hpp"
+#include "corofy/timer.hpp"
 #include "corofy/waker.hpp"
 
 #endif // COROFY_COROFY_HPP

@@ -1,12 +1,30 @@
-//===- corofy/executor.hpp - Running futures to completion ------*- C++ -*-===//
+//===- corofy/executor.hpp - Runtimes and block_on --------------*- C++ -*-===//
 //
 // Part of corofy, under the Apache License v2.0.
 //
 //===----------------------------------------------------------------------===//
 //
-// block_on() polls one future on the calling thread, parking the thread while
-// the future is pending until its waker fires. The full runtime (reactor,
-// multi-task executors) builds on the same Waker contract.
+// A Runtime is a reactor (epoll: I/O readiness and timers) plus an executor
+// that polls tasks from one FIFO run queue. Runtime::block_on(f) polls f on
+// the calling thread until it is ready; spawn() adds tasks (see task.hpp).
+//
+//  - Options{.worker_threads = 0}, the default, is a current-thread runtime:
+//    the thread inside block_on() also runs the spawned tasks and waits in
+//    epoll_wait when there is nothing to run. Spawned tasks make progress
+//    only while some thread is inside block_on().
+//  - Options{.worker_threads = N} starts N executor threads over the one
+//    reactor; they run the spawned tasks, and whichever of them is idle waits
+//    in epoll_wait. block_on()'s thread then only polls its own future.
+//
+// No thread spins: an idle runtime sleeps in epoll_wait (with the nearest
+// timer as its timeout) or on a condition variable. The thread-local
+// "current runtime" of the threads inside block_on() and of the workers is
+// what spawn(), sleep_for() and IoRegistration use.
+//
+// Destroying a Runtime stops its workers, drops every task that has not
+// completed (their JoinHandles then throw TaskAborted), and closes the epoll
+// and eventfd descriptors. It must not happen on one of its own threads or
+// while a thread is inside its block_on().
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,50 +32,103 @@
 #define COROFY_EXECUTOR_HPP
 
 #include "corofy/future.hpp"
+#include "corofy/task.hpp"
 
+#include <memory>
+#include <type_traits>
 #include <utility>
 
 namespace corofy {
 
+class Reactor;
+
 namespace detail {
-/// Parks the calling thread until its waker is woken. A wake that arrives
-/// before park() is remembered, so no wake is ever lost.
-class ThreadParker {
+struct BlockOnState;
+
+/// One call of Runtime::block_on(): makes the runtime current on this thread
+/// and provides the waker of the blocked-on future and the wait between its
+/// polls.
+class BlockOn {
 public:
-  ThreadParker();
-  ThreadParker(const ThreadParker &) = delete;
-  ThreadParker &operator=(const ThreadParker &) = delete;
-  ~ThreadParker();
+  /// Throws std::logic_error when the thread already runs a runtime.
+  explicit BlockOn(Core &core);
+  BlockOn(const BlockOn &) = delete;
+  BlockOn &operator=(const BlockOn &) = delete;
+  ~BlockOn();
 
-  /// A waker that unparks this thread; it stays valid after the parker dies.
   const Waker &waker() const noexcept { return waker_; }
-  /// Blocks until woken (returns at once if a wake already arrived).
-  void park();
-
-  struct State; // shared with the wakers; defined in executor.cpp
+  /// Returns once the waker was woken (at once if it already was). On a
+  /// current-thread runtime, runs tasks and the reactor meanwhile.
+  void wait();
 
 private:
-  State *state_;
+  Core &core_;
+  BlockOnState *state_;
   Waker waker_;
+  Core *previous_;
 };
 } // namespace detail
 
-/// Polls `future` on this thread until it is ready and returns its output.
-/// An lvalue future is polled in place; an rvalue one is moved in first.
-template <Future F> output_t<F> block_on(F &&future) {
-  if constexpr (std::is_lvalue_reference_v<F>) {
-    detail::ThreadParker parker;
-    Context cx(parker.waker());
-    for (;;) {
-      auto polled = future.poll(cx);
-      if (polled.is_ready())
-        return std::move(polled).value();
-      parker.park();
+class Runtime {
+public:
+  struct Options {
+    /// Executor threads; 0 runs everything on the thread inside block_on().
+    unsigned worker_threads = 0;
+  };
+
+  /// Creates the reactor (throws std::system_error if the kernel refuses)
+  /// and starts the workers.
+  Runtime() : Runtime(Options{}) {}
+  explicit Runtime(Options options);
+  Runtime(const Runtime &) = delete;
+  Runtime &operator=(const Runtime &) = delete;
+  ~Runtime();
+
+  /// Polls `future` on this thread until it is ready and returns its output
+  /// (or lets its exception through). An lvalue future is polled in place;
+  /// an rvalue one is moved in first. Throws std::logic_error when called on
+  /// a thread that already runs a runtime (from inside a task: wait on the
+  /// future or spawn it instead).
+  template <Future F> output_t<F> block_on(F &&future) {
+    if constexpr (std::is_lvalue_reference_v<F>) {
+      detail::BlockOn session(*core_);
+      Context cx(session.waker());
+      for (;;) {
+        auto polled = future.poll(cx);
+        if (polled.is_ready())
+          return std::move(polled).value();
+        session.wait();
+      }
+    } else {
+      std::remove_cvref_t<F> owned(std::move(future));
+      return block_on(owned);
     }
-  } else {
-    std::remove_cvref_t<F> owned(std::move(future));
-    return block_on(owned);
   }
+
+  /// Spawns `future` as a task of this runtime, from any thread.
+  template <Future F> JoinHandle<output_t<F>> spawn(F &&future) {
+    return detail::spawn_on(*core_, std::forward<F>(future));
+  }
+
+  /// This runtime's reactor (for IoRegistration and timers).
+  Reactor &reactor() noexcept;
+
+  /// Tasks spawned on this runtime that have not completed yet.
+  std::size_t live_tasks() const;
+
+private:
+  std::shared_ptr<detail::Core> core_;
+};
+
+/// Polls `future` on this thread until it is ready and returns its output:
+/// the common entry point, `int main() { corofy::block_on(app()); }`. Runs
+/// it on a temporary current-thread Runtime, so that timers, I/O and spawn()
+/// work inside; tasks still running when `future` completes are dropped with
+/// that runtime. Throws std::logic_error inside a runtime, like
+/// Runtime::block_on().
+template <Future F> output_t<F> block_on(F &&future) {
+  Runtime runtime;
+  return runtime.block_on(std::forward<F>(future));
 }
 
 } // namespace corofy

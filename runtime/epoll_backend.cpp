@@ -1,0 +1,150 @@
+//===- epoll_backend.cpp - The reactor backend on Linux epoll -------------===//
+//
+// Part of corofy, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "reactor_backend.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdint>
+#include <system_error>
+#include <vector>
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace corofy::detail {
+namespace {
+
+[[noreturn]] void throwErrno(const char *what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+// The eventfd's events carry this token; no registration has it, since its
+// index part (the low 32 bits) would be the reactor's 2^32-1st slot.
+constexpr std::uint64_t WakeToken = ~std::uint64_t(0);
+
+std::uint32_t epollEvents(Interest interest) {
+  std::uint32_t events = EPOLLET;
+  if (static_cast<std::uint8_t>(interest) & 1)
+    events |= EPOLLIN | EPOLLRDHUP | EPOLLPRI;
+  if (static_cast<std::uint8_t>(interest) & 2)
+    events |= EPOLLOUT;
+  return events;
+}
+
+std::uint8_t readiness(std::uint32_t events) {
+  std::uint8_t bits = 0;
+  if (events & (EPOLLIN | EPOLLPRI))
+    bits |= Readiness::Readable;
+  if (events & EPOLLOUT)
+    bits |= Readiness::Writable;
+  if (events & EPOLLRDHUP)
+    bits |= Readiness::ReadClosed;
+  if (events & EPOLLHUP)
+    bits |= Readiness::ReadClosed | Readiness::WriteClosed;
+  if (events & EPOLLERR)
+    bits |= Readiness::Error;
+  return bits;
+}
+
+class EpollBackend final : public ReactorBackend {
+public:
+  EpollBackend() {
+    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_ < 0)
+      throwErrno("epoll_create1");
+    wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_ < 0) {
+      int error = errno;
+      ::close(epoll_);
+      throw std::system_error(error, std::generic_category(), "eventfd");
+    }
+    try {
+      add(wake_, WakeToken, Interest::Readable);
+    } catch (...) {
+      ::close(wake_);
+      ::close(epoll_);
+      throw;
+    }
+  }
+  ~EpollBackend() override {
+    ::close(wake_);
+    ::close(epoll_);
+  }
+
+  void add(int fd, std::uint64_t token, Interest interest) override {
+    control(EPOLL_CTL_ADD, fd, token, interest, "epoll_ctl(ADD)");
+  }
+  void modify(int fd, std::uint64_t token, Interest interest) override {
+    control(EPOLL_CTL_MOD, fd, token, interest, "epoll_ctl(MOD)");
+  }
+  void remove(int fd) noexcept override {
+    // Fails only for an fd that is already closed (and so already removed).
+    (void)epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+  }
+
+  std::size_t wait(std::span<BackendEvent> out,
+                   std::optional<std::chrono::nanoseconds> timeout) override {
+    int milliseconds = -1;
+    if (timeout) {
+      // Round up: waking before the deadline would make the caller loop.
+      auto rounded = std::chrono::ceil<std::chrono::milliseconds>(
+          std::max(*timeout, std::chrono::nanoseconds(0)));
+      milliseconds = static_cast<int>(
+          std::min<std::chrono::milliseconds::rep>(rounded.count(), INT_MAX));
+    }
+    events_.resize(std::max<std::size_t>(out.size(), 1));
+    int count = epoll_wait(epoll_, events_.data(),
+                           static_cast<int>(events_.size()), milliseconds);
+    if (count < 0) {
+      if (errno == EINTR)
+        return 0;
+      throwErrno("epoll_wait");
+    }
+    std::size_t stored = 0;
+    for (int i = 0; i != count; ++i) {
+      if (events_[i].data.u64 == WakeToken) {
+        std::uint64_t value;
+        // Drain the counter; the edge is consumed with it.
+        while (::read(wake_, &value, sizeof value) > 0) {
+        }
+        continue;
+      }
+      out[stored++] = {events_[i].data.u64, readiness(events_[i].events)};
+    }
+    return stored;
+  }
+
+  void wake() noexcept override {
+    std::uint64_t one = 1;
+    // Fails only when the counter is saturated, which is a pending wake.
+    (void)!::write(wake_, &one, sizeof one);
+  }
+
+private:
+  void control(int op, int fd, std::uint64_t token, Interest interest,
+               const char *what) {
+    epoll_event event{};
+    event.events = epollEvents(interest);
+    event.data.u64 = token;
+    if (epoll_ctl(epoll_, op, fd, &event) < 0)
+      throwErrno(what);
+  }
+
+  int epoll_ = -1;
+  int wake_ = -1;
+  std::vector<epoll_event> events_; // reused by each wait()
+};
+
+} // namespace
+
+std::unique_ptr<ReactorBackend> make_reactor_backend() {
+  return std::make_unique<EpollBackend>();
+}
+
+} // namespace corofy::detail

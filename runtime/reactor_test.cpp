@@ -1,0 +1,284 @@
+//===- reactor_test.cpp - Tests of the reactor and IoRegistration ---------===//
+//
+// Part of corofy, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "corofy/executor.hpp"
+#include "corofy/reactor.hpp"
+
+#include "test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include <unistd.h>
+
+namespace {
+
+using corofy::Context;
+using corofy::Interest;
+using corofy::IoRegistration;
+using corofy::Poll;
+using corofy::Reactor;
+using corofy::Readiness;
+using corofy::Runtime;
+using corofy::Token;
+using corofy::Waker;
+using corofy::WakerVTable;
+using corofy::testing::Pipe;
+using corofy::testing::Watchdog;
+using namespace std::chrono_literals;
+
+/// A waker that counts its wakes.
+struct WakeCounter {
+  std::atomic<int> Wakes{0};
+  Waker waker();
+};
+constexpr WakerVTable CounterVTable{
+    [](const void *Data) { return Data; },
+    [](const void *Data) {
+      ++static_cast<WakeCounter *>(const_cast<void *>(Data))->Wakes;
+    },
+    [](const void *) {}};
+Waker WakeCounter::waker() { return Waker(this, &CounterVTable); }
+
+/// Drains a non-blocking fd; true if it ended with EAGAIN.
+bool drain(int Fd) {
+  char Buffer[64];
+  for (;;) {
+    ssize_t N = ::read(Fd, Buffer, sizeof Buffer);
+    if (N > 0)
+      continue;
+    return N < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+}
+
+/// A standalone reactor and a pipe, for the tests that drive turn()
+/// themselves.
+class ReactorTest : public ::testing::Test {
+protected:
+  std::shared_ptr<Reactor> R = std::make_shared<Reactor>();
+  Pipe P;
+  Watchdog W{"reactor test"};
+
+  /// Writes a byte and lets the reactor see it.
+  void putAndTurn() {
+    ASSERT_TRUE(P.put());
+    R->turn(5s);
+  }
+  Poll<Readiness> pollReadable(Token T, Context &Cx) {
+    return R->poll_ready(T, Interest::Readable, Cx);
+  }
+};
+
+TEST_F(ReactorTest, UnparkWakesABlockedTurn) {
+  std::atomic<bool> Returned{false};
+  std::thread Driver([&] {
+    R->turn(std::nullopt); // nothing registered: only unpark() ends it
+    Returned = true;
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(Returned) << "turn() returned with nothing to report";
+  R->unpark();
+  Driver.join();
+  EXPECT_TRUE(Returned);
+}
+
+TEST_F(ReactorTest, UnparkBeforeTurnIsRemembered) {
+  R->unpark();
+  R->unpark(); // coalesced into one eventfd count
+  R->turn(std::nullopt);
+  // Consumed: the next turn waits for its timeout again.
+  auto Start = std::chrono::steady_clock::now();
+  R->turn(30ms);
+  EXPECT_GE(std::chrono::steady_clock::now() - Start, 30ms);
+}
+
+TEST_F(ReactorTest, PipeReadinessWakesTheReaderOnce) {
+  Token T = R->register_io(P.Read, Interest::Readable);
+  WakeCounter C;
+  Waker Wk = C.waker();
+  Context Cx(Wk);
+
+  EXPECT_TRUE(pollReadable(T, Cx).is_pending());
+  R->turn(0ms);
+  EXPECT_EQ(C.Wakes.load(), 0);
+
+  putAndTurn();
+  EXPECT_EQ(C.Wakes.load(), 1);
+  Poll<Readiness> Ready = pollReadable(T, Cx);
+  ASSERT_TRUE(Ready.is_ready());
+  EXPECT_TRUE(Ready.value().is_readable());
+  EXPECT_FALSE(Ready.value().is_read_closed());
+
+  // Readiness stays until the reader has seen EAGAIN and cleared it.
+  EXPECT_TRUE(pollReadable(T, Cx).is_ready());
+  ASSERT_TRUE(drain(P.Read));
+  R->clear_readiness(T, Ready.value());
+  EXPECT_TRUE(pollReadable(T, Cx).is_pending());
+
+  // Edge-triggered: one more byte, one more wake.
+  putAndTurn();
+  EXPECT_EQ(C.Wakes.load(), 2);
+  R->deregister(T, P.Read);
+}
+
+TEST_F(ReactorTest, ClearingIsIgnoredWhenANewEdgeArrivedMeanwhile) {
+  Token T = R->register_io(P.Read, Interest::Readable);
+  Context &Cx = corofy::testing::noopContext();
+  putAndTurn();
+  Poll<Readiness> Seen = pollReadable(T, Cx);
+  ASSERT_TRUE(Seen.is_ready());
+  // Between the reader's EAGAIN and its clear, new data arrives.
+  putAndTurn();
+  R->clear_readiness(T, Seen.value());
+  EXPECT_TRUE(pollReadable(T, Cx).is_ready())
+      << "a stale clear erased a newer edge";
+  R->deregister(T, P.Read);
+}
+
+TEST_F(ReactorTest, WritableAndHangUp) {
+  Token Writer = R->register_io(P.Write, Interest::Writable);
+  Token Reader = R->register_io(P.Read, Interest::ReadWrite);
+  Context &Cx = corofy::testing::noopContext();
+  R->turn(5s);
+  Poll<Readiness> Writable = R->poll_ready(Writer, Interest::Writable, Cx);
+  ASSERT_TRUE(Writable.is_ready()) << "an empty pipe is writable at once";
+  EXPECT_TRUE(Writable.value().is_writable());
+
+  R->deregister(Writer, P.Write);
+  P.closeWrite();
+  R->turn(5s);
+  Poll<Readiness> Closed = pollReadable(Reader, Cx);
+  ASSERT_TRUE(Closed.is_ready());
+  EXPECT_TRUE(Closed.value().is_read_closed());
+  // Closed states are final: clearing keeps them.
+  R->clear_readiness(Reader, Closed.value());
+  EXPECT_TRUE(pollReadable(Reader, Cx).is_ready());
+  R->deregister(Reader, P.Read);
+}
+
+TEST_F(ReactorTest, DeregisterDropsTheWakerAndIgnoresLaterEvents) {
+  Token T = R->register_io(P.Read, Interest::Readable);
+  EXPECT_EQ(R->registrations(), 1u);
+  WakeCounter C;
+  Waker Wk = C.waker();
+  Context Cx(Wk);
+  EXPECT_TRUE(pollReadable(T, Cx).is_pending());
+  R->deregister(T, P.Read);
+  EXPECT_EQ(R->registrations(), 0u);
+  ASSERT_TRUE(P.put());
+  R->turn(20ms);
+  EXPECT_EQ(C.Wakes.load(), 0) << "a deregistered fd woke its old waker";
+
+  // A stale token reports an error instead of waiting forever; the slot is
+  // reused under a new generation.
+  Poll<Readiness> Stale = pollReadable(T, Cx);
+  ASSERT_TRUE(Stale.is_ready());
+  EXPECT_TRUE(Stale.value().is_error());
+  Token Again = R->register_io(P.Read, Interest::Readable);
+  EXPECT_EQ(Again.index, T.index);
+  EXPECT_NE(Again.generation, T.generation);
+  EXPECT_THROW(R->reregister(T, P.Read, Interest::Writable), std::logic_error);
+  R->reregister(Again, P.Read, Interest::ReadWrite);
+  R->deregister(T, P.Read); // stale: a no-op
+  EXPECT_EQ(R->registrations(), 1u);
+  R->deregister(Again, P.Read);
+}
+
+TEST_F(ReactorTest, RegisteringABadFdThrowsSystemError) {
+  EXPECT_THROW(R->register_io(-1, Interest::Readable), std::system_error);
+  EXPECT_EQ(R->registrations(), 0u);
+}
+
+TEST(ReactorLifetimeTest, ShutdownClosesItsDescriptors) {
+  const int Before = corofy::testing::openFds();
+  auto R = std::make_shared<Reactor>();
+  EXPECT_EQ(corofy::testing::openFds(), Before + 2);
+  Pipe P;
+  Token T = R->register_io(P.Read, Interest::Readable);
+  R->shutdown();
+  EXPECT_EQ(corofy::testing::openFds(), Before + 2); // the pipe's two
+  EXPECT_THROW(R->register_io(P.Read, Interest::Readable), std::logic_error);
+  R->deregister(T, P.Read);
+  R->unpark();
+  R->turn(std::nullopt); // returns at once
+}
+
+TEST(ReactorLifetimeTest, CurrentOutsideARuntimeThrowsLogicError) {
+  EXPECT_THROW(Reactor::current(), std::logic_error);
+  Pipe P;
+  EXPECT_THROW(IoRegistration(P.Read, Interest::Readable), std::logic_error);
+}
+
+/// Reads one byte from its fd through IoRegistration::poll_io.
+struct ReadByte {
+  using Output = char;
+  int Fd;
+  std::optional<IoRegistration> Io;
+  int *Polls;
+  Poll<char> poll(Context &Cx) {
+    ++*Polls;
+    if (!Io)
+      Io.emplace(Fd, Interest::Readable);
+    return Io->poll_io(Cx, Interest::Readable, [&]() -> std::optional<char> {
+      char C;
+      if (::read(Fd, &C, 1) == 1)
+        return C;
+      return std::nullopt; // EAGAIN
+    });
+  }
+};
+
+TEST(IoRegistrationTest, ATaskSleepsUntilItsFdIsReadable) {
+  Watchdog W("poll_io");
+  for (unsigned Workers : {0u, 2u}) {
+    Runtime Rt(Runtime::Options{Workers});
+    Pipe P;
+    int Polls = 0;
+    std::thread Writer([&] {
+      std::this_thread::sleep_for(30ms);
+      P.put('a');
+    });
+    EXPECT_EQ(Rt.block_on(Rt.spawn(ReadByte{P.Read, {}, &Polls})), 'a');
+    Writer.join();
+    EXPECT_EQ(Polls, 2) << "polled without an edge, or missed one";
+    EXPECT_EQ(Rt.reactor().registrations(), 0u)
+        << "the completed future did not deregister";
+  }
+}
+
+TEST_F(ReactorTest, MovingAnIoRegistrationKeepsIt) {
+  IoRegistration A(R, P.Read, Interest::Readable);
+  IoRegistration B(std::move(A));
+  EXPECT_EQ(R->registrations(), 1u);
+  putAndTurn();
+  EXPECT_TRUE(B.poll_ready(corofy::testing::noopContext(), Interest::Readable)
+                  .is_ready());
+  IoRegistration C(R, P.Write, Interest::Writable);
+  C = std::move(B); // drops C's own registration
+  EXPECT_EQ(R->registrations(), 1u);
+  C.deregister();
+  EXPECT_EQ(R->registrations(), 0u);
+}
+
+TEST(ReactorLifetimeTest, UsingADeregisteredIoRegistrationAborts) {
+  // No fixture: a death test forks, best done with no other thread.
+  auto R = std::make_shared<Reactor>();
+  Pipe P;
+  IoRegistration A(R, P.Read, Interest::Readable);
+  A.deregister();
+  EXPECT_DEATH(
+      (void)A.poll_ready(corofy::testing::noopContext(), Interest::Readable),
+      "deregistered");
+}
+
+} // namespace

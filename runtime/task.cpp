@@ -1,0 +1,156 @@
+//===- task.cpp - The task state machine and its waker --------------------===//
+//
+// Part of corofy, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+//
+// Every transition of a task's state word is one compare-and-swap:
+//
+//   wake:   idle -> Notified (queued, with a reference for the queue);
+//           Running -> Running|Notified (the runner queues it afterwards);
+//           Notified or Complete: nothing (the wake coalesces).
+//   run:    Notified -> Running, poll, then Running -> idle, or
+//           Running|Notified -> Notified and back into the queue.
+//   finish: Running -> Complete, under join_mutex_ so that a JoinHandle
+//           either sees Complete or has its waker stored before it.
+//
+// Only the thread that moved the task to Running touches its future, so a
+// task never runs on two threads at once, and at most one queue entry
+// exists per task.
+//
+//===----------------------------------------------------------------------===//
+
+#include "core.h"
+
+#include <exception>
+#include <mutex>
+#include <utility>
+
+namespace corofy::detail {
+namespace {
+
+TaskHeader &taskOf(const void *data) {
+  return *static_cast<TaskHeader *>(const_cast<void *>(data));
+}
+
+const void *cloneTask(const void *data) {
+  taskOf(data).retain();
+  return data;
+}
+
+void wakeTask(const void *data) {
+  TaskHeader &task = taskOf(data);
+  std::uint32_t state = task.state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (state & (TaskHeader::Complete | TaskHeader::Notified))
+      return;
+    if (task.state_.compare_exchange_weak(state, state | TaskHeader::Notified,
+                                          std::memory_order_acq_rel,
+                                          std::memory_order_acquire))
+      break;
+  }
+  if (state & TaskHeader::Running)
+    return;      // the runner queues it when its poll returns
+  task.retain(); // the queue's reference
+  task.core_->schedule(task);
+}
+
+void dropTask(const void *data) { taskOf(data).release(); }
+
+constexpr WakerVTable TaskWakerVTable{cloneTask, wakeTask, dropTask};
+
+/// Marks a Running task Complete and wakes its JoinHandle.
+void finish(TaskHeader &task) noexcept {
+  Waker joiner = Waker::noop(); // woken and dropped after the lock
+  {
+    std::lock_guard<std::mutex> lock(task.join_mutex_);
+    std::uint32_t state = task.state_.load(std::memory_order_relaxed);
+    while (!task.state_.compare_exchange_weak(
+        state, (state | TaskHeader::Complete) & ~TaskHeader::Running,
+        std::memory_order_release, std::memory_order_relaxed)) {
+    }
+    joiner = std::exchange(task.join_waker_, Waker::noop());
+  }
+  joiner.wake();
+}
+
+/// Notified -> Running; returns the state before.
+std::uint32_t startRunning(TaskHeader &task) noexcept {
+  std::uint32_t state = task.state_.load(std::memory_order_acquire);
+  while (!task.state_.compare_exchange_weak(
+      state, (state & ~TaskHeader::Notified) | TaskHeader::Running,
+      std::memory_order_acq_rel, std::memory_order_acquire)) {
+  }
+  return state;
+}
+
+} // namespace
+
+void run_task(TaskHeader &task) noexcept {
+  std::uint32_t state = startRunning(task);
+  if (state & TaskHeader::Complete) { // not expected: completed tasks are
+    task.release();                   // never queued again
+    return;
+  }
+  bool completed;
+  if (state & TaskHeader::Cancelled) {
+    task.vtable_->drop_future(task);
+    completed = true;
+  } else {
+    Waker waker(cloneTask(&task), &TaskWakerVTable);
+    Context cx(waker);
+    completed = task.vtable_->poll(task, cx);
+  }
+  if (completed) {
+    finish(task);
+    task.core_->forget(task);
+    task.release();
+    return;
+  }
+  state = task.state_.load(std::memory_order_acquire);
+  while (!task.state_.compare_exchange_weak(state, state & ~TaskHeader::Running,
+                                            std::memory_order_acq_rel,
+                                            std::memory_order_acquire)) {
+  }
+  if (state & TaskHeader::Notified)
+    task.core_->schedule(task); // woken during the poll: keeps our reference
+  else
+    task.release();
+}
+
+void abort_now(TaskHeader &task) noexcept {
+  startRunning(task);
+  task.vtable_->drop_future(task);
+  finish(task);
+}
+
+void abort_task(TaskHeader &task) noexcept {
+  task.state_.fetch_or(TaskHeader::Cancelled, std::memory_order_acq_rel);
+  wakeTask(&task);
+}
+
+TaskHeader::Outcome poll_join(TaskHeader &task, Context &cx) {
+  {
+    Waker replaced = Waker::noop(); // dropped after the lock
+    std::lock_guard<std::mutex> lock(task.join_mutex_);
+    if (!(task.state_.load(std::memory_order_acquire) & TaskHeader::Complete)) {
+      if (!task.join_waker_.will_wake(cx.waker()))
+        replaced = std::exchange(task.join_waker_, cx.waker());
+      return TaskHeader::Outcome::None;
+    }
+  }
+  switch (task.outcome_) {
+  case TaskHeader::Outcome::Value:
+    return TaskHeader::Outcome::Value;
+  case TaskHeader::Outcome::Error:
+    std::rethrow_exception(task.error_);
+  case TaskHeader::Outcome::Aborted:
+    throw TaskAborted();
+  default:
+    fail("corofy: polled a JoinHandle again after it returned the output");
+  }
+}
+
+void spawn_task(Core &core, TaskHeader &task) { core.spawn(task); }
+
+} // namespace corofy::detail

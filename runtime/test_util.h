@@ -1,0 +1,192 @@
+//===- test_util.h - Helpers shared by the runtime's tests ------*- C++ -*-===//
+//
+// Part of corofy, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COROFY_RUNTIME_TEST_UTIL_H
+#define COROFY_RUNTIME_TEST_UTIL_H
+
+#include "corofy/future.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace corofy::testing {
+
+/// Aborts the test program if it is still alive after `Limit`, so that a
+/// test that never returns fails instead of hanging the run.
+class Watchdog {
+public:
+  explicit Watchdog(const char *What,
+                    std::chrono::milliseconds Limit = std::chrono::seconds(20))
+      : Thread([this, What, Limit] {
+          std::unique_lock<std::mutex> Lock(M);
+          if (!CV.wait_for(Lock, Limit, [this] { return Done; })) {
+            std::fprintf(stderr, "FAILED: %s did not finish within %lld ms\n",
+                         What, static_cast<long long>(Limit.count()));
+            std::fflush(stderr);
+            std::abort();
+          }
+        }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> Lock(M);
+      Done = true;
+    }
+    CV.notify_all();
+    Thread.join();
+  }
+
+private:
+  std::mutex M;
+  std::condition_variable CV;
+  bool Done = false;
+  std::thread Thread; // last: started once the members above exist
+};
+
+/// The number of file descriptors this process has open.
+inline int openFds() {
+  int Count = 0;
+  for ([[maybe_unused]] const auto &Entry :
+       std::filesystem::directory_iterator("/proc/self/fd"))
+    ++Count;
+  return Count;
+}
+
+/// A non-blocking pipe, closed on destruction.
+struct Pipe {
+  int Read = -1, Write = -1;
+  Pipe() {
+    int Fds[2];
+    if (::pipe2(Fds, O_NONBLOCK | O_CLOEXEC) != 0)
+      std::abort();
+    Read = Fds[0];
+    Write = Fds[1];
+  }
+  Pipe(const Pipe &) = delete;
+  Pipe &operator=(const Pipe &) = delete;
+  ~Pipe() {
+    closeRead();
+    closeWrite();
+  }
+  void closeRead() {
+    if (Read >= 0)
+      ::close(std::exchange(Read, -1));
+  }
+  void closeWrite() {
+    if (Write >= 0)
+      ::close(std::exchange(Write, -1));
+  }
+  bool put(char C = 'x') { return ::write(Write, &C, 1) == 1; }
+};
+
+/// A one-shot event that Trigger::Wait futures wait for; fire() from any
+/// thread makes them ready.
+class Trigger {
+  struct State {
+    std::mutex M;
+    bool Fired = false;
+    std::vector<Waker> Stored; // one per poll: the tests wait on few
+  };
+
+public:
+  struct Wait {
+    using Output = void;
+    std::shared_ptr<State> S;
+    Poll<void> poll(Context &Cx) {
+      std::lock_guard<std::mutex> Lock(S->M);
+      if (S->Fired)
+        return Poll<void>::ready();
+      S->Stored.push_back(Cx.waker());
+      return Poll<void>::pending();
+    }
+  };
+
+  Wait wait() const { return Wait{S}; }
+  void fire() {
+    std::vector<Waker> Wakers;
+    {
+      std::lock_guard<std::mutex> Lock(S->M);
+      S->Fired = true;
+      Wakers.swap(S->Stored);
+    }
+    for (const Waker &W : Wakers)
+      W.wake();
+  }
+
+private:
+  std::shared_ptr<State> S = std::make_shared<State>();
+};
+
+/// A count of live instances, shared by a test and its futures.
+inline std::shared_ptr<std::atomic<int>> liveCounter() {
+  return std::make_shared<std::atomic<int>>(0);
+}
+
+/// Pending forever; counts its live instances, so tests can see that a
+/// cancelled future was destroyed.
+struct Forever {
+  using Output = int;
+  std::shared_ptr<std::atomic<int>> Live;
+  explicit Forever(std::shared_ptr<std::atomic<int>> Live) : Live(Live) {
+    ++*Live;
+  }
+  Forever(Forever &&Other) noexcept : Live(Other.Live) { ++*Live; }
+  ~Forever() { --*Live; }
+  Poll<int> poll(Context &) { return Poll<int>::pending(); }
+};
+
+/// Ready with `Value` at its `Polls`-th poll, waking itself before; counts
+/// its live instances, to show when a combinator destroyed it.
+struct Countdown {
+  using Output = int;
+  std::shared_ptr<std::atomic<int>> Live;
+  int Polls;
+  int Value;
+  Countdown(std::shared_ptr<std::atomic<int>> Live, int Polls, int Value)
+      : Live(Live), Polls(Polls), Value(Value) {
+    ++*Live;
+  }
+  Countdown(Countdown &&Other) noexcept
+      : Live(Other.Live), Polls(Other.Polls), Value(Other.Value) {
+    ++*Live;
+  }
+  ~Countdown() { --*Live; }
+  Poll<int> poll(Context &Cx) {
+    if (--Polls <= 0)
+      return Poll<int>::ready(Value);
+    Cx.waker().wake();
+    return Poll<int>::pending();
+  }
+};
+
+/// Throws from its first poll.
+struct Throws {
+  using Output = int;
+  Poll<int> poll(Context &) { throw std::runtime_error("child failed"); }
+};
+
+/// A Context whose waker does nothing, for polling by hand.
+inline Context &noopContext() {
+  static const Waker W = Waker::noop();
+  static Context Cx(W);
+  return Cx;
+}
+
+} // namespace corofy::testing
+
+#endif // COROFY_RUNTIME_TEST_UTIL_H

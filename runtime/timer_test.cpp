@@ -1,0 +1,186 @@
+//===- timer_test.cpp - Tests of sleep_for, sleep_until and timeout -------===//
+//
+// Part of corofy, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "corofy/executor.hpp"
+#include "corofy/join.hpp"
+#include "corofy/timer.hpp"
+
+#include "test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace {
+
+using corofy::Clock;
+using corofy::Context;
+using corofy::JoinHandle;
+using corofy::Poll;
+using corofy::Runtime;
+using corofy::Sleep;
+using corofy::testing::Forever;
+using corofy::testing::Watchdog;
+using namespace std::chrono_literals;
+
+/// Sleeps, then appends its id to a shared log.
+struct SleepThenLog {
+  using Output = void;
+  Sleep S;
+  int Id;
+  std::mutex *M;
+  std::vector<int> *Log;
+  Poll<void> poll(Context &Cx) {
+    if (S.poll(Cx).is_pending())
+      return Poll<void>::pending();
+    std::lock_guard<std::mutex> Lock(*M);
+    Log->push_back(Id);
+    return Poll<void>::ready();
+  }
+};
+
+/// Polls its Sleep once (arming it), then is ready, handing the Sleep on.
+struct ArmOnce {
+  using Output = void;
+  Sleep *S;
+  Poll<void> poll(Context &Cx) {
+    EXPECT_TRUE(S->poll(Cx).is_pending());
+    return Poll<void>::ready();
+  }
+};
+
+TEST(TimerTest, SleepForWaitsAtLeastItsDuration) {
+  Watchdog W("sleep_for");
+  for (unsigned Workers : {0u, 2u}) {
+    Runtime Rt(Runtime::Options{Workers});
+    auto Start = Clock::now();
+    Rt.block_on(corofy::sleep_for(50ms));
+    auto Elapsed = Clock::now() - Start;
+    EXPECT_GE(Elapsed, 50ms);
+    EXPECT_LT(Elapsed, 5s) << "a generous bound: only a lost wake fails it";
+  }
+}
+
+TEST(TimerTest, TimersFireInDeadlineOrder) {
+  Watchdog W("timer order");
+  for (unsigned Workers : {0u, 2u}) {
+    Runtime Rt(Runtime::Options{Workers});
+    std::mutex M;
+    std::vector<int> Log;
+    std::vector<JoinHandle<void>> Handles;
+    // Armed out of order; 40 ms apart, so that scheduling noise cannot
+    // reorder them.
+    const int Delays[] = {120, 40, 80, 0};
+    for (int I = 0; I != 4; ++I)
+      Handles.push_back(Rt.spawn(
+          SleepThenLog{corofy::sleep_for(std::chrono::milliseconds(Delays[I])),
+                       I, &M, &Log}));
+    Rt.block_on(corofy::join_all(std::move(Handles)));
+    EXPECT_EQ(Log, (std::vector<int>{3, 1, 2, 0}));
+    EXPECT_EQ(Rt.reactor().timers(), 0u);
+  }
+}
+
+TEST(TimerTest, EqualDeadlinesFireInArmingOrder) {
+  Watchdog W("equal deadlines");
+  Runtime Rt;
+  std::mutex M;
+  std::vector<int> Log;
+  std::vector<JoinHandle<void>> Handles;
+  const Clock::time_point When = Clock::now() + 20ms;
+  for (int I = 0; I != 5; ++I)
+    Handles.push_back(
+        Rt.spawn(SleepThenLog{corofy::sleep_until(When), I, &M, &Log}));
+  Rt.block_on(corofy::join_all(std::move(Handles)));
+  EXPECT_EQ(Log, (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
+TEST(TimerTest, APassedDeadlineIsReadyWithoutArming) {
+  Watchdog W("passed deadline");
+  Runtime Rt;
+  Rt.block_on(corofy::sleep_until(Clock::now() - 1s));
+  Rt.block_on(corofy::sleep_for(0ms));
+  EXPECT_EQ(Rt.reactor().timers(), 0u);
+}
+
+TEST(TimerTest, DroppingAnArmedSleepDisarmsIt) {
+  Watchdog W("cancel by drop");
+  Runtime Rt;
+  {
+    Sleep S = corofy::sleep_for(1h);
+    Rt.block_on(ArmOnce{&S});
+    EXPECT_EQ(Rt.reactor().timers(), 1u);
+  }
+  EXPECT_EQ(Rt.reactor().timers(), 0u) << "the dropped Sleep stayed armed";
+}
+
+TEST(TimerTest, AnArmedSleepCanMove) {
+  Watchdog W("moved Sleep");
+  Runtime Rt;
+  auto S = std::make_unique<Sleep>(corofy::sleep_for(30ms));
+  Rt.block_on(ArmOnce{S.get()});
+  Sleep Moved(std::move(*S));
+  S.reset(); // destroying the moved-from Sleep must not disarm the timer
+  EXPECT_EQ(Rt.reactor().timers(), 1u);
+  auto Start = Clock::now();
+  Rt.block_on(Moved);
+  EXPECT_GE(Clock::now() - Start, 1ms);
+  EXPECT_EQ(Rt.reactor().timers(), 0u);
+}
+
+TEST(TimerTest, AnEarlierTimerInterruptsABlockedDriver) {
+  // A worker waits in epoll_wait for a 1 h timer; a 30 ms sleep armed from
+  // the block_on thread must shorten that wait.
+  Watchdog W("earlier timer");
+  Runtime Rt(Runtime::Options{.worker_threads = 1});
+  Rt.spawn(corofy::sleep_for(1h)).detach();
+  Rt.block_on(corofy::sleep_for(20ms)); // the worker is parked by now
+  auto Start = Clock::now();
+  Rt.block_on(corofy::sleep_for(30ms));
+  EXPECT_LT(Clock::now() - Start, 5s);
+}
+
+TEST(TimerTest, PollingASleepOutsideARuntimeThrowsLogicError) {
+  Sleep S = corofy::sleep_for(1ms);
+  EXPECT_THROW((void)S.poll(corofy::testing::noopContext()), std::logic_error);
+}
+
+TEST(TimeoutTest, YieldsTheOutputOfAFastFuture) {
+  Watchdog W("timeout, fast");
+  Runtime Rt;
+  auto Fast = corofy::timeout(10s, corofy::Ready<int>(3));
+  static_assert(std::is_same_v<decltype(Fast)::Output, std::optional<int>>);
+  EXPECT_EQ(Rt.block_on(std::move(Fast)), std::optional<int>(3));
+  // The Sleep inside was never armed (the future was ready first).
+  EXPECT_EQ(Rt.reactor().timers(), 0u);
+
+  auto Slowish = corofy::timeout(10s, corofy::sleep_for(10ms));
+  static_assert(
+      std::is_same_v<decltype(Slowish)::Output, std::optional<std::monostate>>);
+  EXPECT_TRUE(Rt.block_on(std::move(Slowish)).has_value());
+  EXPECT_EQ(Rt.reactor().timers(), 0u);
+}
+
+TEST(TimeoutTest, YieldsNulloptAndDropsASlowFuture) {
+  Watchdog W("timeout, slow");
+  for (unsigned Workers : {0u, 2u}) {
+    Runtime Rt(Runtime::Options{Workers});
+    auto Live = corofy::testing::liveCounter();
+    auto Start = Clock::now();
+    EXPECT_EQ(Rt.block_on(corofy::timeout(40ms, Forever(Live))), std::nullopt);
+    EXPECT_GE(Clock::now() - Start, 40ms);
+    EXPECT_EQ(Live->load(), 0) << "the timed-out future is still alive";
+  }
+}
+
+} // namespace
