@@ -390,7 +390,9 @@ private:
   QualType outputSpelling(QualType Type) const;
   bool containsWait(const Stmt *S) const;
   const WaitPoint *waitAt(const Expr *E, size_t &Index) const;
-  void lowerExpr(const Expr *E, size_t Group, std::string &Out);
+  void lowerExpr(const Expr *E, size_t Group, std::string &Out,
+                 bool Discarded = false);
+  std::string lowerDiscarded(const Expr *E, size_t Group);
   void spill(const Expr *E, size_t Group, std::string &Out);
   void suspendInExpression(const WaitPoint &W, size_t Index, size_t Group,
                            std::string &Out, bool Discarded = false);
@@ -1493,8 +1495,7 @@ std::string Emitter::hoistHeader(const Stmt *Control) {
   // An init-statement that is an expression with waits runs before too.
   if (const auto *E = dyn_cast_or_null<Expr>(Init); E && containsWait(E)) {
     size_t Mark = Live.size();
-    lowerExpr(E, groupFor(Control), Text);
-    Text += text(E->getSourceRange()) + ";\n";
+    Text += lowerDiscarded(E, groupFor(Control));
     Text += popLive(Mark);
     RemoveInit();
   }
@@ -1635,9 +1636,7 @@ bool Emitter::walkControl(
         ContinueLabel = Label;
         UnusedLabels.insert(Label);
         size_t TempMark = Live.size();
-        std::string Next;
-        lowerExpr(Inc, Group, Next);
-        Next += text(Inc->getSourceRange()) + ";\n";
+        std::string Next = lowerDiscarded(Inc, Group);
         Next += endTemporaries(TempMark, Inc->getEndLoc());
         BodyStart += "{\n";
         BodyEnd = "}\n" + Label + ":\n" + Next + BodyEnd;
@@ -1852,20 +1851,21 @@ bool Emitter::walkTry(const CXXTryStmt *Try) {
       walkBlock(Handler, /*EndReachable=*/true, /*TailInside=*/true);
     }
   };
-  if (!containsWait(Block)) {
-    walkBlock(Block, /*EndReachable=*/true, /*TailInside=*/true);
-    WalkHandlers("");
-    return false;
-  }
+  // A try block without waits may still hold frame objects (moved there
+  // for a jump); its handlers must destroy those too.
+  bool Waits = containsWait(Block);
   size_t Mark = Live.size();
   std::vector<std::string> Outer = liveDestroys();
   size_t FirstState = States.size();
-  std::string Label =
-      Names.fresh("try" + std::to_string(lineOf(SM, Try->getBeginLoc())));
-  // A fresh state on the way in: the inner switch must not mistake a state
-  // left from an earlier pass through the block for a resumption.
-  std::string Entry = newLineState(Try->getBeginLoc(), Outer, Mark);
-  StateLive = Outer;
+  std::string Label, Entry;
+  if (Waits) {
+    Label =
+        Names.fresh("try" + std::to_string(lineOf(SM, Try->getBeginLoc())));
+    // A fresh state on the way in: the inner switch must not mistake a
+    // state left from an earlier pass through the block for a resumption.
+    Entry = newLineState(Try->getBeginLoc(), Outer, Mark);
+    StateLive = Outer;
+  }
   walkBlock(Block, /*EndReachable=*/true, /*TailInside=*/true);
 
   std::string Dispatch = "switch (" + StateMember + ") {\n";
@@ -1892,13 +1892,18 @@ bool Emitter::walkTry(const CXXTryStmt *Try) {
   }
   Dispatch += "default:\n  break;\n}";
   Cleanup += "default:\n  break;\n}\n";
-  std::string Indent = lineIndent(SM, Block->getRBracLoc()) + "  ";
-  R.InsertTextAfterToken(Block->getLBracLoc(),
-                         "\n" + Indent + indentLines(Dispatch, Indent));
+  if (Waits) {
+    std::string Indent = lineIndent(SM, Block->getRBracLoc()) + "  ";
+    R.InsertTextAfterToken(Block->getLBracLoc(),
+                           "\n" + Indent + indentLines(Dispatch, Indent));
+  }
   WalkHandlers(AnyCleanup ? Cleanup + newLineState(Try->getBeginLoc(), Outer,
                                                    Mark)
                           : "");
-  StateLive = Outer;
+  if (Waits || AnyCleanup)
+    StateLive = Outer;
+  if (!Waits)
+    return false;
   std::string TryIndent = lineIndent(SM, Try->getBeginLoc());
   R.InsertTextBefore(Try->getBeginLoc(),
                      Entry + "\n" + TryIndent + Label + ":\n" + TryIndent);
@@ -2180,13 +2185,29 @@ void Emitter::suspendInExpression(const WaitPoint &W, size_t Index,
 /// later wait are spilled; the right operand of && and || and the arms of
 /// ?: that hold waits become branches. E's text then reads the stored
 /// values.
-void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out) {
+/// An expression evaluated for its effects (an init-statement, a for
+/// loop's increment): its waits, then the statement that is left, if any.
+std::string Emitter::lowerDiscarded(const Expr *E, size_t Group) {
+  std::string Out;
+  size_t Index;
+  const Expr *Bare = E->IgnoreImplicit();
+  bool JustWait = waitAt(Bare, Index) != nullptr;
+  lowerExpr(JustWait ? Bare : E, Group, Out, /*Discarded=*/true);
+  if (!JustWait)
+    Out += text(E->getSourceRange()) + ";\n";
+  return Out;
+}
+
+/// Evaluates the waits of \p E, in order, into \p Out, and leaves in E's
+/// place what reads their values. \p Discarded: E's value is unused.
+void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
+                        bool Discarded) {
   if (!E || !containsWait(E))
     return;
   size_t Index = 0;
   if (const WaitPoint *W = waitAt(E, Index)) {
     lowerExpr(W->Call->getArg(0), Group, Out);
-    suspendInExpression(*W, Index, Group, Out);
+    suspendInExpression(*W, Index, Group, Out, Discarded);
     return;
   }
   const Expr *Bare = E->IgnoreParens();
