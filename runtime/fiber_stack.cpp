@@ -1,0 +1,197 @@
+//===- fiber_stack.cpp - Guarded, pooled fiber stacks ---------------------===//
+//
+// Part of corofy, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+//
+// The guard page is installed with MADV_GUARD_INSTALL where the kernel has
+// it (Linux 6.13): a guard region faults like a PROT_NONE page but does not
+// split the mapping, so neighbouring stacks merge into one kernel mapping
+// and 100,000 fibers stay far below vm.max_map_count (65530 by default).
+// Older kernels get mprotect(PROT_NONE), which costs two mappings per stack
+// and so limits a process to about 32,000 live fibers.
+//
+// Transparent huge pages are disabled on stacks: merged stack mappings are
+// large enough for the kernel to back them with 2 MiB pages, which would
+// turn a few touched KiB per fiber into megabytes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fiber_stack.h"
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <mutex>
+#include <system_error>
+#include <vector>
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COROFY_STACK_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define COROFY_STACK_ASAN 1
+#endif
+#ifdef COROFY_STACK_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 // Linux 6.13; older headers lack it
+#endif
+
+namespace corofy::fiber::detail {
+namespace {
+
+/// Pooled stacks may keep this much address space (and whatever pages
+/// their fibers touched) for reuse; the rest is unmapped.
+constexpr std::size_t MaxPooledBytes = 64 * 1024 * 1024;
+
+std::size_t pageSize() {
+  static const std::size_t Size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  return Size;
+}
+
+std::atomic<bool> GuardInstallWorks{true};
+
+Stack mapStack(std::size_t usable_size) {
+  const std::size_t page = pageSize();
+  Stack stack;
+  stack.mapping_size = usable_size + page;
+  void *mapping = ::mmap(nullptr, stack.mapping_size, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                         -1, 0);
+  if (mapping == MAP_FAILED)
+    throw std::system_error(errno, std::generic_category(),
+                            "corofy: mapping a fiber stack");
+  stack.mapping = static_cast<char *>(mapping);
+  stack.low = stack.mapping + page;
+  (void)::madvise(mapping, stack.mapping_size, MADV_NOHUGEPAGE);
+  if (GuardInstallWorks.load(std::memory_order_relaxed)) {
+    if (::madvise(mapping, page, MADV_GUARD_INSTALL) == 0)
+      return stack;
+    GuardInstallWorks.store(false, std::memory_order_relaxed);
+  }
+  if (::mprotect(mapping, page, PROT_NONE) != 0) {
+    int error = errno;
+    ::munmap(mapping, stack.mapping_size);
+    throw std::system_error(error, std::generic_category(),
+                            "corofy: protecting a fiber stack's guard page");
+  }
+  return stack;
+}
+
+/// Free stacks by mapping size; programs use one or two sizes.
+class StackPool {
+public:
+  Stack acquire(std::size_t usable_size) {
+    const std::size_t page = pageSize();
+    usable_size = (usable_size + page - 1) / page * page;
+    const std::size_t mapping_size = usable_size + page;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (Bucket &bucket : buckets_) {
+        if (bucket.mapping_size != mapping_size || bucket.free.empty())
+          continue;
+        char *mapping = bucket.free.back();
+        bucket.free.pop_back();
+        pooled_bytes_ -= mapping_size;
+        --pooled_;
+        Stack stack{mapping, mapping_size, mapping + page};
+        unpoison(stack);
+        return stack;
+      }
+    }
+    Stack stack = mapStack(usable_size);
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++mapped_;
+    return stack;
+  }
+
+  void release(const Stack &stack) noexcept {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (pooled_bytes_ + stack.mapping_size <= MaxPooledBytes &&
+          pool(stack)) {
+        pooled_bytes_ += stack.mapping_size;
+        ++pooled_;
+        return;
+      }
+      --mapped_;
+    }
+    ::munmap(stack.mapping, stack.mapping_size);
+  }
+
+  StackPoolStats stats() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return StackPoolStats{mapped_, pooled_};
+  }
+
+private:
+  struct Bucket {
+    std::size_t mapping_size;
+    std::vector<char *> free;
+  };
+
+  /// Adds the stack to its bucket; false if memory for that ran out.
+  bool pool(const Stack &stack) noexcept {
+    try {
+      Bucket *bucket = nullptr;
+      for (Bucket &candidate : buckets_)
+        if (candidate.mapping_size == stack.mapping_size)
+          bucket = &candidate;
+      if (!bucket)
+        bucket = &buckets_.emplace_back(Bucket{stack.mapping_size, {}});
+      bucket->free.push_back(stack.mapping);
+    } catch (...) {
+      return false;
+    }
+    poison(stack);
+    return true;
+  }
+
+  // Under ASan a pooled stack is poisoned, so that a pointer into a dead
+  // fiber's frames is reported, and unpoisoned when reused, which also
+  // clears the redzones its last fiber's unfinished frames left behind.
+  static void poison([[maybe_unused]] const Stack &stack) noexcept {
+#ifdef COROFY_STACK_ASAN
+    __asan_poison_memory_region(stack.low, stack.usable_size());
+#endif
+  }
+  static void unpoison([[maybe_unused]] const Stack &stack) noexcept {
+#ifdef COROFY_STACK_ASAN
+    __asan_unpoison_memory_region(stack.low, stack.usable_size());
+#endif
+  }
+
+  std::mutex mutex_;
+  std::vector<Bucket> buckets_;
+  std::size_t pooled_bytes_ = 0;
+  std::size_t pooled_ = 0;
+  std::size_t mapped_ = 0;
+};
+
+StackPool &thePool() {
+  // Never destroyed: fibers may end during static destruction.
+  static StackPool *Pool = new StackPool;
+  return *Pool;
+}
+
+} // namespace
+
+Stack acquire_stack(std::size_t usable_size) {
+  return thePool().acquire(usable_size);
+}
+
+void release_stack(const Stack &stack) noexcept { thePool().release(stack); }
+
+} // namespace corofy::fiber::detail
+
+namespace corofy::fiber {
+StackPoolStats stack_pool_stats() { return detail::thePool().stats(); }
+} // namespace corofy::fiber
