@@ -43,3 +43,21 @@ config.substitutions.append(("%cxx", config.cxx + " " + cxxflags))
 config.substitutions.append(("%runtime", config.corofy_runtime_lib + " -pthread"))
 config.substitutions.append(("%inputs", inputs))
 config.substitutions.append(("%python", sys.executable))
+
+# The fiber backend must print what the state-machine backend prints: a
+# transform test runs `%fiber-exe | FileCheck ...` beside its own run, which
+# rewrites the test with --backend=fiber, builds it and runs it. Spelled out
+# here (lit expands %s and %t after these substitutions, not %corofy).
+config.substitutions.insert(
+    0,
+    (
+        "%fiber-exe",
+        "{corofy} --backend=fiber %s -o %t.fiber.cpp -- -I{inputs} && "
+        "{cxx} %t.fiber.cpp {runtime} -o %t.fiber.exe && %t.fiber.exe".format(
+            corofy=os.path.join(config.corofy_tools_dir, "corofy"),
+            inputs=inputs,
+            cxx=config.cxx + " " + cxxflags,
+            runtime=config.corofy_runtime_lib + " -pthread",
+        ),
+    ),
+)

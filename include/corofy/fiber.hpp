@@ -65,6 +65,7 @@
 #include <new>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -414,6 +415,22 @@ void Scheduler::Tracked<Fut>::finished(std::exception_ptr error) noexcept {
 template <class F> void spawn(F &&callable, Options options = {}) {
   detail::current_scheduler("fiber::spawn()")
       .spawn(std::forward<F>(callable), options);
+}
+
+/// run_on_fiber() for a callable that takes arguments: they are kept in the
+/// future (values moved in, references as references) and passed to the
+/// callable as rvalues on the fiber. This is how corofy's fiber backend
+/// hands a coroutine's parameters to its body, which then takes them as
+/// its own parameters (so `return param;` moves, as in a function).
+template <class F, class... Args>
+auto run_on_fiber(Options options, F &&callable, Args &&...args) {
+  return run_on_fiber(
+      [callable = std::forward<F>(callable),
+       stored = std::tuple<Args...>(std::forward<Args>(args)...)]() mutable
+      -> decltype(auto) {
+        return std::apply(std::move(callable), std::move(stored));
+      },
+      options);
 }
 
 } // namespace corofy::fiber

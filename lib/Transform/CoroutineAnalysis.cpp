@@ -40,15 +40,23 @@ bool isCorofyWait(const NamedDecl *D) {
 /// local classes (those are other functions).
 class WaitFinder : public RecursiveASTVisitor<WaitFinder> {
 public:
+  /// \p IntoLambdas: a fiber runs the lambdas the coroutine calls on its
+  /// own stack, so their waits are the coroutine's.
+  explicit WaitFinder(bool IntoLambdas = false) : IntoLambdas(IntoLambdas) {}
   std::vector<const CallExpr *> Found;
   bool shouldVisitTemplateInstantiations() const { return false; }
-  bool TraverseLambdaExpr(LambdaExpr *) { return true; }
+  bool TraverseLambdaExpr(LambdaExpr *Lambda) {
+    return !IntoLambdas || RecursiveASTVisitor::TraverseLambdaExpr(Lambda);
+  }
   bool TraverseCXXRecordDecl(CXXRecordDecl *) { return true; }
   bool VisitCallExpr(CallExpr *Call) {
     if (isWaitCall(Call))
       Found.push_back(Call);
     return true;
   }
+
+private:
+  bool IntoLambdas;
 };
 
 std::vector<const CallExpr *> findWaits(const Stmt *S) {
@@ -100,8 +108,9 @@ const Expr *stripStatementExpr(const Expr *E) {
 /// file.
 class Analyzer : public RecursiveASTVisitor<Analyzer> {
 public:
-  explicit Analyzer(ASTContext &Ctx)
-      : Ctx(Ctx), SM(Ctx.getSourceManager()), Diags(Ctx.getDiagnostics()) {}
+  Analyzer(ASTContext &Ctx, bool ForFibers)
+      : Ctx(Ctx), SM(Ctx.getSourceManager()), Diags(Ctx.getDiagnostics()),
+        ForFibers(ForFibers) {}
 
   std::vector<Coroutine> Coroutines;
 
@@ -147,7 +156,7 @@ public:
       return true;
     // Waits inside coroutines are checked by analyzeCoroutine; here only
     // the ones that no coroutine can own.
-    if (LambdaDepth > 0) {
+    if (LambdaDepth > 0 && !ForFibers) {
       report(Diags, Call->getBeginLoc(), Problem::WaitInLambda);
       return true;
     }
@@ -178,6 +187,7 @@ private:
   ASTContext &Ctx;
   SourceManager &SM;
   DiagnosticsEngine &Diags;
+  bool ForFibers;
   std::vector<FunctionDecl *> FunctionStack;
   unsigned LambdaDepth = 0;
 };
@@ -191,17 +201,40 @@ void Analyzer::analyzeCoroutine(FunctionDecl *Function, QualType Output) {
 
   if (Function->isConstexpr())
     report(Diags, Function->getLocation(), Problem::ConstexprCoroutine);
+  // A fiber's lambda captures a parameter pack; a frame cannot hold one.
   if (Function->isVariadic() ||
-      llvm::any_of(Function->parameters(), [](const ParmVarDecl *P) {
-        return P->isParameterPack();
-      }))
+      (!ForFibers &&
+       llvm::any_of(Function->parameters(), [](const ParmVarDecl *P) {
+         return P->isParameterPack();
+       })))
     report(Diags, Function->getLocation(), Problem::VariadicCoroutine);
-  if (C.Template)
+  if (C.Template && !ForFibers)
     for (const NamedDecl *P : *C.Template->getTemplateParameters())
       if (!P->getIdentifier())
         report(Diags, P->getLocation(), Problem::UnnamedTemplateParameter);
 
   const auto *Body = cast<CompoundStmt>(Function->getBody());
+  if (ForFibers) {
+    // The body stays as written: only each wait's callee is replaced, which
+    // a macro expansion would hide.
+    WaitFinder Finder(/*IntoLambdas=*/true);
+    Finder.TraverseStmt(const_cast<CompoundStmt *>(Body));
+    for (const CallExpr *Call : Finder.Found) {
+      if (Call->getCallee()->getBeginLoc().isMacroID()) {
+        report(Diags, SM.getExpansionLoc(Call->getBeginLoc()),
+               Problem::WaitInMacro);
+        continue;
+      }
+      WaitPoint W;
+      W.Call = Call;
+      C.Waits.push_back(W);
+    }
+    if (Diags.getNumErrors() != ErrorsBefore)
+      report(Diags, Function->getLocation(), Problem::NoteCoroutineHere)
+          << Function;
+    Coroutines.push_back(std::move(C));
+    return;
+  }
   checkStatement(C, Body);
   collectLocalsAndReturns(C, Body, nullptr, false);
   decideHoisting(C);
@@ -723,8 +756,8 @@ const Expr *stripImplicit(const Expr *E) {
   }
 }
 
-std::vector<Coroutine> analyzeMainFile(ASTContext &Ctx) {
-  Analyzer A(Ctx);
+std::vector<Coroutine> analyzeMainFile(ASTContext &Ctx, bool ForFibers) {
+  Analyzer A(Ctx, ForFibers);
   A.TraverseDecl(Ctx.getTranslationUnitDecl());
   return std::move(A.Coroutines);
 }

@@ -109,7 +109,11 @@ const clang::Expr *stripImplicit(const clang::Expr *E);
 
 /// Analyses every coroutine defined in the main file of \p Ctx. Problems are
 /// reported through the context's DiagnosticsEngine; check it for errors.
-std::vector<Coroutine> analyzeMainFile(clang::ASTContext &Ctx);
+/// \p ForFibers: the body will run on a fiber, so a wait may stand anywhere
+/// in it (lambdas included) and nothing moves into a frame; Waits then
+/// lists every wait call (with only Call set), and Locals stays empty.
+std::vector<Coroutine> analyzeMainFile(clang::ASTContext &Ctx,
+                                       bool ForFibers = false);
 
 } // namespace corofy
 

@@ -7,6 +7,7 @@
 #include "corofy/Transform/CoroutineRewriter.h"
 
 #include "CoroutineAnalysis.h"
+#include "FiberEmitter.h"
 #include "FrameEmitter.h"
 #include "StateGraph.h"
 
@@ -136,7 +137,8 @@ rewriteMainFile(ASTContext &Ctx, const RewriteOptions &Options,
                 std::vector<StateMachine> *Machines) {
   DiagnosticsEngine &Diags = Ctx.getDiagnostics();
   unsigned ErrorsBefore = Diags.getNumErrors();
-  std::vector<Coroutine> Coroutines = analyzeMainFile(Ctx);
+  bool Fibers = Options.Target == Backend::Fiber;
+  std::vector<Coroutine> Coroutines = analyzeMainFile(Ctx, Fibers);
   if (unsigned Errors = Diags.getNumErrors() - ErrorsBefore)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "%u problem(s) reported", Errors);
@@ -147,6 +149,10 @@ rewriteMainFile(ASTContext &Ctx, const RewriteOptions &Options,
   Rewriter Scratch(SM, LangOpts);
   Rewriter Output(SM, LangOpts);
   for (const Coroutine &C : Coroutines) {
+    if (Fibers) {
+      emitFiberCoroutine(C, Output, Ctx);
+      continue;
+    }
     FrameText Text = emitFrame(C, Frames, Scratch, Options);
     if (Machines) {
       Text.Machine.Transitions = stateTransitions(C);
@@ -165,6 +171,10 @@ rewriteMainFile(ASTContext &Ctx, const RewriteOptions &Options,
     Result = SM.getBufferData(Main).str();
   if (Options.LineDirectives && !Coroutines.empty()) {
     PresumedLoc Start = SM.getPresumedLoc(SM.getLocForStartOfFile(Main));
+    // The fiber backend keeps every line where it was.
+    if (Fibers)
+      return llvm::formatv("#line 1 \"{0}\"\n", Start.getFilename()).str() +
+             Result;
     Result = resolveOutputLines(
         llvm::formatv("#line 1 \"{0}\"\n", Start.getFilename()).str() + Result,
         Options.OutputName);

@@ -27,3 +27,6 @@ coroutine<std::string> assign() {
 
 int main() { std::printf("%s\n", corofy::block_on(assign()).c_str()); }
 // OUT: xyz15
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

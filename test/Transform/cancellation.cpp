@@ -68,3 +68,6 @@ int main() {
 // OUT-NEXT: destroy second
 // OUT-NEXT: destroy first
 // OUT-NEXT: -- end
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -28,3 +28,6 @@ int main() {
 // OUT-NEXT: Aapple!banana
 // OUT-NEXT: wait second
 // OUT-NEXT: Bapplebanana!
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -34,3 +34,6 @@ int main() { std::printf("%d\n", corofy::block_on(steps(1))); }
 // OUT-NEXT: wait inc
 // OUT-NEXT: wait inc
 // OUT-NEXT: 14
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -27,3 +27,6 @@ int main() { std::printf("%d\n", corofy::block_on(drain(4))); }
 // OUT: even 4
 // OUT-NEXT: even 2
 // OUT-NEXT: 4
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -28,3 +28,6 @@ int main() {
 }
 // OUT: 7
 // OUT-NEXT: 1
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -42,3 +42,6 @@ coroutine<std::string> describe() {
 
 int main() { std::printf("%s\n", corofy::block_on(describe()).c_str()); }
 // OUT: penxpen22
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

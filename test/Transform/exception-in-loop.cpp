@@ -58,3 +58,6 @@ int main() {
 // CHECK-NEXT: destroy iteration 2
 // CHECK-NEXT: destroy before
 // CHECK-NEXT: caught: child failed at 2
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s

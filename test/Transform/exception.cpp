@@ -61,3 +61,6 @@ int main() {
 // CHECK-NEXT: destroy guard
 // CHECK-NEXT: destroy outer
 // CHECK-NEXT: caught: child failed
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s

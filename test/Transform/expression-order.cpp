@@ -38,3 +38,6 @@ int main() { std::printf("%d\n", corofy::block_on(order())); }
 // OUT-NEXT: wait d
 // OUT-NEXT: right operand
 // OUT-NEXT: 31238
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -43,3 +43,24 @@ int main() {
 // CHECK-NOT: join
 // CHECK: destroy spilled
 // CHECK-NEXT: -- end
+
+// The fiber backend prints the same, except that it keeps the future (a
+// moved-from Tracked inside) until the end of the full-expression, as C++
+// does with a temporary; the state machine destroys it once its wait is
+// over, to free its storage.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=FIBER
+// FIBER: construct spilled
+// FIBER-NEXT: construct waited
+// FIBER: join
+// FIBER-NEXT: destroy waited
+// FIBER-NEXT: destroy moved-from
+// FIBER-NEXT: destroy moved-from
+// FIBER-NEXT: destroy spilled
+// FIBER-NEXT: after the statement
+// FIBER-NEXT: spilled+waited
+// FIBER-NEXT: -- cancel inside the expression
+// FIBER-NEXT: construct spilled
+// FIBER-NEXT: construct waited
+// FIBER-NOT: join
+// FIBER: destroy spilled
+// FIBER-NEXT: -- end

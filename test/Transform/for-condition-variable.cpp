@@ -59,3 +59,6 @@ int main() {
 // OUT-NEXT: make item 5
 // OUT-NEXT: drop item 5
 // OUT-NEXT: 60
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

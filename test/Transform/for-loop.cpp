@@ -49,3 +49,6 @@ int main() { std::printf("total %d\n", corofy::block_on(loop(4))); }
 // OUT-NEXT: destroy step 3
 // OUT-NEXT: counter dies at 4
 // OUT-NEXT: total 2
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -25,3 +25,9 @@ int main() {
   std::printf("%ld %ld\n", here, otherTranslationUnit());
 }
 // OUT: 42 7008
+
+// The fiber backend prints the same.
+// RUN: %corofy --backend=fiber %s -o %t.fiber.cpp -- -I%inputs
+// RUN: %corofy --backend=fiber %inputs/frame-linkage-other.cpp -o %t-other.fiber.cpp -- -I%inputs
+// RUN: %cxx %t.fiber.cpp %t-other.fiber.cpp %runtime -o %t.fiber.exe
+// RUN: %t.fiber.exe | FileCheck %s --check-prefix=OUT

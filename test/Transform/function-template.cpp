@@ -34,3 +34,6 @@ coroutine<std::string> useBoth() {
 
 int main() { std::printf("%s\n", corofy::block_on(useBoth()).c_str()); }
 // OUT: abab42
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

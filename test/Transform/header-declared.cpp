@@ -16,3 +16,8 @@ coroutine<std::string> greet(const std::string &name, int times) {
   return text + name + suffix;
 }
 // CHECK: hello hello ada!
+
+// The fiber backend prints the same.
+// RUN: %corofy --backend=fiber %s -o %t.fiber.cpp -- -I%inputs
+// RUN: %cxx %t.fiber.cpp %inputs/greeter-caller.cpp %runtime -o %t.fiber.exe
+// RUN: %t.fiber.exe | FileCheck %s

@@ -53,3 +53,6 @@ int main() { std::printf("%d\n", corofy::block_on(headers(2))); }
 // OUT-NEXT: make item 0
 // OUT-NEXT: drop item 0
 // OUT-NEXT: 113204
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

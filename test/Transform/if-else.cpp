@@ -44,3 +44,6 @@ int main() {
 // OUT-NEXT: 4
 // OUT-NEXT: chose 0
 // OUT-NEXT: 1
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

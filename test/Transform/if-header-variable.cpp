@@ -37,3 +37,6 @@ int main() { std::printf("%d\n", corofy::block_on(headers(4))); }
 // OUT-NEXT: destroy switch-init
 // OUT-NEXT: after
 // OUT-NEXT: 103
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -35,3 +35,6 @@ int main() { corofy::block_on(jumps()); }
 // OUT-NEXT: destroy outer
 // OUT-NEXT: construct outer
 // OUT-NEXT: destroy outer
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

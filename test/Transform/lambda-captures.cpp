@@ -25,3 +25,6 @@ coroutine<int> captures(int base) {
 
 int main() { std::printf("%d\n", corofy::block_on(captures(100))); }
 // OUT: 2022
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -19,3 +19,6 @@ int main() {
 // CHECK: created
 // CHECK-NEXT: body starts
 // CHECK-NEXT: result 42
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s

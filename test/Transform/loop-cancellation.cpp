@@ -46,3 +46,6 @@ int main() {
 // CHECK-NEXT: destroy row 1
 // CHECK-NEXT: destroy outer
 // CHECK-NEXT: -- end
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s

@@ -34,3 +34,6 @@ int main() { std::printf("%d\n", corofy::block_on(steps(7))); }
 // OUT-NEXT: construct step 6
 // OUT-NEXT: destroy step 6
 // OUT-NEXT: 10
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -36,3 +36,6 @@ int main() {
   std::printf("%d after %d pendings\n", sum, pendings);
 }
 // OUT: 51 after 3 pendings
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -53,3 +53,6 @@ int main() {
 // OUT-NEXT: deposited
 // OUT-NEXT: balance 9
 // OUT-NEXT: ada: 9
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

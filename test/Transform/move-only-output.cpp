@@ -21,3 +21,6 @@ coroutine<std::unique_ptr<int>> twice() {
 
 int main() { std::printf("%d\n", *corofy::block_on(twice())); }
 // CHECK: 30
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s

@@ -44,3 +44,6 @@ coroutine<int> crowded(int cx) {
 
 int main() { std::printf("%d\n", corofy::block_on(crowded(5))); }
 // OUT: 123
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

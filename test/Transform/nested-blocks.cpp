@@ -39,3 +39,6 @@ int main() { corofy::block_on(blocks()); }
 // CHECK-NEXT: destroy e
 // CHECK-NEXT: destroy d
 // CHECK-NEXT: destroy a
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s

@@ -23,3 +23,6 @@ int main() { std::printf("%d\n", corofy::block_on(nested())); }
 // CHECK-NEXT: wait second
 // CHECK-NEXT: outer 12 3
 // CHECK-NEXT: 123
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s

@@ -25,3 +25,6 @@ int main() {
 // OUT: created
 // OUT-NEXT: running
 // OUT-NEXT: 7
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -20,3 +20,6 @@ coroutine<std::string> build() {
 
 int main() { std::printf("%s\n", corofy::block_on(build()).c_str()); }
 // CHECK: Abcd
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s

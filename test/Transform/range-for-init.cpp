@@ -37,3 +37,6 @@ int main() { std::printf("%d\n", corofy::block_on(scan({1, 2}))); }
 // OUT-NEXT: wait base
 // OUT-NEXT: plain
 // OUT-NEXT: 3303
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -43,3 +43,6 @@ int main() { std::printf("%d\n", corofy::block_on(total({1, 2}))); }
 // OUT-NEXT: item 1
 // OUT-NEXT: item 2
 // OUT-NEXT: 63
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

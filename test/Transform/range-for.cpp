@@ -45,3 +45,6 @@ int main() { std::printf("%d\n", corofy::block_on(walk({1, 2, 3}))); }
 // OUT-NEXT: construct visit bob
 // OUT-NEXT: destroy visit bob
 // OUT-NEXT: 609
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -25,3 +25,6 @@ coroutine<int> bump(std::vector<int> values) {
 
 int main() { std::printf("%d\n", corofy::block_on(bump({1, 2, 3}))); }
 // OUT: 16
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

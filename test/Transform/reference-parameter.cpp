@@ -25,3 +25,6 @@ int main() {
   std::printf("%s\n", text.c_str());
 }
 // OUT: hello, world
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

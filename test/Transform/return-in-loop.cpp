@@ -27,3 +27,6 @@ int main() { std::printf("found %d\n", corofy::block_on(find(12))); }
 // CHECK-NEXT: destroy row 1
 // CHECK-NEXT: destroy search
 // CHECK-NEXT: found 12
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s

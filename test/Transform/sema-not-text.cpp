@@ -48,3 +48,6 @@ int main() {
               coroutine_count);
 }
 // OUT: 11 5 1
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -35,3 +35,6 @@ int main() {
 // OUT-NEXT: wait left
 // OUT-NEXT: wait right
 // OUT-NEXT: n=2: 21
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

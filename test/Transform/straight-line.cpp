@@ -54,3 +54,6 @@ int main() {
 }
 // OUT: x = 20
 // OUT-NEXT: sum = 42 after 2 pending polls
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -48,3 +48,6 @@ int main() {
 // OUT-NEXT: 1: one
 // OUT-NEXT: 2: +two!
 // OUT-NEXT: 3: !
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

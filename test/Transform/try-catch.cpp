@@ -84,3 +84,6 @@ int main() {
 // OUT-NEXT: destroy inside
 // OUT-NEXT: caught child failed
 // OUT-NEXT: 202
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

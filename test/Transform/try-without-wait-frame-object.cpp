@@ -39,3 +39,6 @@ int main() { corofy::block_on(guarded(1)); }
 // OUT-NEXT: destroy b
 // OUT-NEXT: caught 7
 // OUT-NEXT: destroy a
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

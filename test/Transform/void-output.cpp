@@ -29,3 +29,6 @@ int main() { corofy::block_on(both()); }
 // OUT-NEXT: hello
 // OUT-NEXT: world
 // OUT-NOT: world
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

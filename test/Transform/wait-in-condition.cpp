@@ -43,3 +43,6 @@ int main() {
 }
 // OUT: 131
 // OUT-NEXT: 232
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

@@ -44,3 +44,6 @@ int main() { std::printf("sum %d\n", corofy::block_on(count(10))); }
 // OUT-NEXT: construct round 3
 // OUT-NEXT: destroy round 3
 // OUT-NEXT: sum 4
+
+// The fiber backend prints the same.
+// RUN: %fiber-exe | FileCheck %s --check-prefix=OUT

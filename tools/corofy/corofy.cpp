@@ -70,6 +70,18 @@ static cl::opt<EmitKind> Emit(
                    "resumable state, edges labelled with source lines)")),
     cl::init(EmitKind::Source), cl::cat(CorofyCategory));
 
+static cl::opt<corofy::Backend> Backend(
+    "backend", cl::desc("What each coroutine becomes (default: state-machine)"),
+    cl::values(
+        clEnumValN(corofy::Backend::StateMachine, "state-machine",
+                   "a class with the frame and a poll() that resumes "
+                   "where it left off: no stack, no allocation per wait"),
+        clEnumValN(corofy::Backend::Fiber, "fiber",
+                   "the body as written, run on a fiber (a stack of its "
+                   "own) that parks at each wait; also allows waits in "
+                   "lambdas, locals of any type and recursion")),
+    cl::init(corofy::Backend::StateMachine), cl::cat(CorofyCategory));
+
 static cl::opt<bool> Check(
     "check",
     cl::desc("Write nothing: compare each output file with what corofy "
@@ -225,6 +237,12 @@ int main(int argc, const char **argv) {
         << "--depfile can only be used with a single input file\n";
     return 1;
   }
+  if (Backend == corofy::Backend::Fiber && Emit != EmitKind::Source) {
+    WithColor::error(errs(), "corofy")
+        << "--emit=layout and --emit=dot describe state machines; they "
+           "cannot be used with --backend=fiber\n";
+    return 1;
+  }
   if (Check && Emit != EmitKind::Source) {
     WithColor::error(errs(), "corofy")
         << "--check compares generated source files; it cannot be used "
@@ -306,6 +324,7 @@ int main(int argc, const char **argv) {
 
   corofy::RewriteOptions Options;
   Options.LineDirectives = LineDirectives;
+  Options.Target = Backend;
   corofy::RewriteActionFactory Factory(Options, OutputNames);
   Tool.run(&Factory);
 

@@ -29,7 +29,18 @@ class ASTContext;
 
 namespace corofy {
 
+/// What corofy turns a coroutine into.
+enum class Backend {
+  /// A class holding the frame, with a poll() that resumes where it left
+  /// off: no stack, no allocation per wait.
+  StateMachine,
+  /// A function whose body runs on a fiber (a stack of its own) and parks
+  /// the fiber at each wait.
+  Fiber,
+};
+
 struct RewriteOptions {
+  Backend Target = Backend::StateMachine;
   /// Emit #line directives so that compiler errors and debuggers point at
   /// the user's lines in the original file.
   bool LineDirectives = false;
