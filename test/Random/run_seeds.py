@@ -72,7 +72,7 @@ def check_seed(seed, args):
     co_out = os.path.join(d, "co.corofied.cpp")
     co_exe = os.path.join(d, "co.exe")
     ref_exe = os.path.join(d, "ref.exe")
-    co_text, ref_text = generate.generate(seed, args.coroutines, args.max_depth, args.statements)
+    co_text, ref_text = generate.generate(seed, args.coroutines, args.max_depth, args.statements, args.without)
     with open(co_src, "w") as f:
         f.write(co_text)
     with open(ref_src, "w") as f:
@@ -119,7 +119,13 @@ def main():
     ap.add_argument("--coroutines", type=int, default=12, help="functions per program (more amortize the compiles)")
     ap.add_argument("--max-depth", type=int, default=3, help="nesting of control statements")
     ap.add_argument("--statements", type=int, default=14, help="statements per function, roughly")
+    ap.add_argument("--without", default="",
+                    help="generator features to leave out, comma-separated: " + ", ".join(generate.FEATURES))
     args = ap.parse_args()
+    try:
+        args.without = generate.parse_without(args.without)
+    except ValueError as e:
+        ap.error(str(e))
     args.work = os.path.abspath(args.work)
     os.makedirs(args.work, exist_ok=True)
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 // Later<T> is a leaf future that really suspends (pending once, after
 // waking its waker, then ready); Tracked prints its construction and
@@ -44,6 +45,9 @@ inline int mix(const char *tag, int a, int b) {
 /// Print helpers of the generated code.
 inline void show(const char *label, int value) {
   std::printf("%s %d\n", label, value);
+}
+inline void said(const char *label, const char *text) {
+  std::printf("%s %s\n", label, text);
 }
 inline void touch(const char *label, const Tracked &object) {
   std::printf("%s touch %s\n", label, object.name.c_str());
