@@ -19,6 +19,7 @@
 
 #include "fiber_stack.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -49,7 +50,7 @@ namespace corofy::fiber::detail {
 namespace {
 
 /// Pooled stacks may keep this much address space (and whatever pages
-/// their fibers touched) for reuse; the rest is unmapped.
+/// their fibers touched) for reuse; past it, the oldest half is unmapped.
 constexpr std::size_t MaxPooledBytes = 64 * 1024 * 1024;
 
 std::size_t pageSize() {
@@ -114,17 +115,20 @@ public:
   }
 
   void release(const Stack &stack) noexcept {
+    bool pooled;
+    std::vector<Range> trimmed;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (pooled_bytes_ + stack.mapping_size <= MaxPooledBytes &&
-          pool(stack)) {
-        pooled_bytes_ += stack.mapping_size;
-        ++pooled_;
-        return;
-      }
-      --mapped_;
+      pooled = pool(stack);
+      if (!pooled)
+        --mapped_;
+      else if (pooled_bytes_ > MaxPooledBytes)
+        trimmed = trimLocked();
     }
-    ::munmap(stack.mapping, stack.mapping_size);
+    if (!pooled)
+      unmap(Range{stack.mapping, stack.mapping_size});
+    for (const Range &range : trimmed)
+      unmap(range);
   }
 
   StackPoolStats stats() {
@@ -135,8 +139,49 @@ public:
 private:
   struct Bucket {
     std::size_t mapping_size;
-    std::vector<char *> free;
+    std::vector<char *> free; // the most recently used last
   };
+  struct Range {
+    char *start;
+    std::size_t size;
+  };
+
+  /// Drops the least recently pooled stacks until half of MaxPooledBytes
+  /// is left, and returns them as few address ranges as possible: each
+  /// munmap costs a TLB shootdown on every CPU the process runs on, and
+  /// stacks mapped one after another are usually neighbours.
+  std::vector<Range> trimLocked() noexcept {
+    std::vector<Range> dropped;
+    try {
+      for (Bucket &bucket : buckets_) {
+        std::size_t count = 0;
+        while (count != bucket.free.size() &&
+               pooled_bytes_ > MaxPooledBytes / 2) {
+          dropped.push_back(Range{bucket.free[count++], bucket.mapping_size});
+          pooled_bytes_ -= bucket.mapping_size;
+        }
+        bucket.free.erase(bucket.free.begin(),
+                          bucket.free.begin() +
+                              static_cast<std::ptrdiff_t>(count));
+      }
+    } catch (...) {
+      // No memory for the list: keep the stacks pooled for now.
+    }
+    pooled_ -= dropped.size();
+    mapped_ -= dropped.size();
+    std::sort(dropped.begin(), dropped.end(),
+              [](const Range &a, const Range &b) { return a.start < b.start; });
+    std::size_t merged = 0;
+    for (const Range &range : dropped) {
+      if (merged && dropped[merged - 1].start + dropped[merged - 1].size ==
+                        range.start)
+        dropped[merged - 1].size += range.size;
+      else
+        dropped[merged++] = range;
+    }
+    dropped.resize(merged);
+    return dropped;
+  }
 
   /// Adds the stack to its bucket; false if memory for that ran out.
   bool pool(const Stack &stack) noexcept {
@@ -151,8 +196,17 @@ private:
     } catch (...) {
       return false;
     }
+    pooled_bytes_ += stack.mapping_size;
+    ++pooled_;
     poison(stack);
     return true;
+  }
+
+  static void unmap(const Range &range) noexcept {
+#ifdef COROFY_STACK_ASAN
+    __asan_unpoison_memory_region(range.start, range.size);
+#endif
+    ::munmap(range.start, range.size);
   }
 
   // Under ASan a pooled stack is poisoned, so that a pointer into a dead
