@@ -10,6 +10,7 @@
 #include "corofy/task.hpp"
 #include "corofy/timer.hpp"
 
+#include "fiber_context.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
@@ -26,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include <execinfo.h>
 #include <unistd.h>
 #include <xmmintrin.h>
 
@@ -290,6 +292,22 @@ TEST(FiberTest, ExceptionsThrownAndCaughtInsideFibersAcrossSwitches) {
                                     fiber::run_on_fiber([&] { return Work(2); })));
   EXPECT_EQ(std::get<0>(Both), 25);
   EXPECT_EQ(std::get<1>(Both), 25);
+}
+
+TEST(FiberTest, BacktracesEndAtTheFiberEntry) {
+  // The trampoline's CFI marks the outermost frame; without it the unwinder
+  // would walk on into the fiber's record above the stack.
+  std::uintptr_t Outermost = block_on(fiber::run_on_fiber([] {
+    void *Addresses[64];
+    int Frames = ::backtrace(Addresses, 64);
+    return Frames > 0 && Frames < 64
+               ? reinterpret_cast<std::uintptr_t>(Addresses[Frames - 1])
+               : 0;
+  }));
+  auto Trampoline =
+      reinterpret_cast<std::uintptr_t>(&corofy_fiber_trampoline);
+  EXPECT_GE(Outermost, Trampoline);
+  EXPECT_LT(Outermost, Trampoline + 16) << "the walk went past the trampoline";
 }
 
 TEST(FiberDeathTest, PollingAfterCompletionFails) {
