@@ -9,6 +9,7 @@
 
 #include "corofy/coroutine.hpp"
 #include "corofy/executor.hpp"
+#include "corofy/fiber.hpp"
 #include "corofy/future.hpp"
 #include "corofy/join.hpp"
 #include "corofy/maybe_done.hpp"
