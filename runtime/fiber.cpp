@@ -263,7 +263,19 @@ private:
 // Switching
 //===----------------------------------------------------------------------===//
 
-std::atomic<std::uint64_t> NextFiberId{1};
+std::atomic<std::uint64_t> NextIdBlock{1};
+thread_local std::uint64_t NextId = 0, IdBlockEnd = 0;
+
+/// A process-wide unique fiber number. Threads take them in blocks: one
+/// shared atomic increment per fiber costs a fifth of a fiber's creation.
+[[gnu::noinline]] std::uint64_t newFiberId() noexcept {
+  constexpr std::uint64_t BlockSize = 1024;
+  if (NextId == IdBlockEnd) {
+    NextId = NextIdBlock.fetch_add(BlockSize, std::memory_order_relaxed);
+    IdBlockEnd = NextId + BlockSize;
+  }
+  return NextId++;
+}
 
 /// Switches from the running fiber back to its resumer; `final` when the
 /// fiber is done and will never run again.
@@ -376,8 +388,7 @@ Fiber *create_fiber(const Options &options, const FiberName &name,
                             "of its stack; give it a larger stack_size");
   Stack stack = acquire_stack(options.stack_size);
   char *record = alignDown(stack.top() - sizeof(Fiber), alignof(Fiber));
-  auto *fiber = ::new (record) Fiber(
-      stack, name, NextFiberId.fetch_add(1, std::memory_order_relaxed));
+  auto *fiber = ::new (record) Fiber(stack, name, newFiberId());
   fiber->body_address =
       alignDown(record - body_size, body_align < 16 ? 16 : body_align);
   body_storage = fiber->body_address;

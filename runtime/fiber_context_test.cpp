@@ -44,16 +44,28 @@ void corofy_test_clobber_and_switch(FiberContext *from,
 // Written in assembly so that the compiler cannot keep the markers anywhere
 // but in the registers under test.
 __asm__(R"(
-        .text
-        .p2align 4
-        .type   corofy_test_switch_with_markers, @function
-corofy_test_switch_with_markers:
+        .macro  push_callee_saved
         pushq   %rbx
         pushq   %rbp
         pushq   %r12
         pushq   %r13
         pushq   %r14
         pushq   %r15
+        .endm
+        .macro  pop_callee_saved
+        popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %rbp
+        popq    %rbx
+        .endm
+
+        .text
+        .p2align 4
+        .type   corofy_test_switch_with_markers, @function
+corofy_test_switch_with_markers:
+        push_callee_saved
         pushq   %rdx            # seven pushes: the call below is aligned
         movabsq $0x1111111111111111, %rbx
         movabsq $0x2222222222222222, %rbp
@@ -69,24 +81,14 @@ corofy_test_switch_with_markers:
         movq    %r13, 24(%rdx)
         movq    %r14, 32(%rdx)
         movq    %r15, 40(%rdx)
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %rbp
-        popq    %rbx
+        pop_callee_saved
         ret
         .size   corofy_test_switch_with_markers, . - corofy_test_switch_with_markers
 
         .p2align 4
         .type   corofy_test_clobber_and_switch, @function
 corofy_test_clobber_and_switch:
-        pushq   %rbx
-        pushq   %rbp
-        pushq   %r12
-        pushq   %r13
-        pushq   %r14
-        pushq   %r15
+        push_callee_saved
         subq    $24, %rsp       # room for the saved MXCSR and x87 word
         stmxcsr 0(%rsp)
         fnstcw  8(%rsp)
@@ -104,12 +106,7 @@ corofy_test_clobber_and_switch:
         ldmxcsr 0(%rsp)
         fldcw   8(%rsp)
         addq    $24, %rsp
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %rbp
-        popq    %rbx
+        pop_callee_saved
         ret
         .size   corofy_test_clobber_and_switch, . - corofy_test_clobber_and_switch
 )");

@@ -71,8 +71,9 @@ TEST(FiberStackTest, StacksOfDifferentSizesAreNotShared) {
   auto before = stack_pool_stats();
   (void)block_on(run_on_fiber(addressOfALocal, large));
   auto after = stack_pool_stats();
-  EXPECT_EQ(after.mapped, before.mapped + 1) << "reused a smaller stack";
-  EXPECT_EQ(after.pooled, before.pooled + 1);
+  // A new size maps a new batch of stacks.
+  EXPECT_GT(after.mapped, before.mapped) << "reused a smaller stack";
+  EXPECT_GT(after.pooled, before.pooled);
 }
 
 [[gnu::noinline]] int recurseForever(int depth) {

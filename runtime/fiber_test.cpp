@@ -10,6 +10,7 @@
 #include "corofy/task.hpp"
 #include "corofy/timer.hpp"
 
+#include "fiber_context.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
@@ -26,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include <execinfo.h>
 #include <unistd.h>
 #include <xmmintrin.h>
 
@@ -69,39 +71,54 @@ TEST(FiberSchedulerTest, TheBooksExamplePrintsTheBooksInterleaving) {
   Watchdog W("the book's example");
   std::string Out;
   auto Print = [&Out](const std::string &Line) { Out += Line + "\n"; };
+  // The book's two threads, which differ only in their id and count.
+  auto Thread = [&Print](int Id, int Count) {
+    return [&Print, Id, Count] {
+      Print("THREAD " + std::to_string(Id) + " STARTING");
+      for (int I = 0; I < Count; ++I) {
+        Print("thread: " + std::to_string(Id) +
+              " counter: " + std::to_string(I));
+        fiber::yield_now();
+      }
+      Print("THREAD " + std::to_string(Id) + " FINISHED");
+    };
+  };
   fiber::Scheduler Runtime;
-  Runtime.spawn([&] {
-    Print("THREAD 1 STARTING");
-    int Id = 1;
-    for (int I = 0; I < 10; ++I) {
-      Print("thread: " + std::to_string(Id) + " counter: " + std::to_string(I));
-      fiber::yield_now();
-    }
-    Print("THREAD 1 FINISHED");
-  });
-  Runtime.spawn([&] {
-    Print("THREAD 2 STARTING");
-    int Id = 2;
-    for (int I = 0; I < 15; ++I) {
-      Print("thread: " + std::to_string(Id) + " counter: " + std::to_string(I));
-      fiber::yield_now();
-    }
-    Print("THREAD 2 FINISHED");
-  });
+  Runtime.spawn(Thread(1, 10));
+  Runtime.spawn(Thread(2, 15));
   Runtime.run();
 
   // Chapter 5's output, line for line.
-  std::string Expected = "THREAD 1 STARTING\n"
-                         "thread: 1 counter: 0\n"
-                         "THREAD 2 STARTING\n"
-                         "thread: 2 counter: 0\n";
-  for (int I = 1; I < 10; ++I)
-    Expected += "thread: 1 counter: " + std::to_string(I) +
-                "\nthread: 2 counter: " + std::to_string(I) + "\n";
-  Expected += "THREAD 1 FINISHED\n";
-  for (int I = 10; I < 15; ++I)
-    Expected += "thread: 2 counter: " + std::to_string(I) + "\n";
-  Expected += "THREAD 2 FINISHED\n";
+  const std::string Expected = R"(THREAD 1 STARTING
+thread: 1 counter: 0
+THREAD 2 STARTING
+thread: 2 counter: 0
+thread: 1 counter: 1
+thread: 2 counter: 1
+thread: 1 counter: 2
+thread: 2 counter: 2
+thread: 1 counter: 3
+thread: 2 counter: 3
+thread: 1 counter: 4
+thread: 2 counter: 4
+thread: 1 counter: 5
+thread: 2 counter: 5
+thread: 1 counter: 6
+thread: 2 counter: 6
+thread: 1 counter: 7
+thread: 2 counter: 7
+thread: 1 counter: 8
+thread: 2 counter: 8
+thread: 1 counter: 9
+thread: 2 counter: 9
+THREAD 1 FINISHED
+thread: 2 counter: 10
+thread: 2 counter: 11
+thread: 2 counter: 12
+thread: 2 counter: 13
+thread: 2 counter: 14
+THREAD 2 FINISHED
+)";
   EXPECT_EQ(Out, Expected);
 }
 
@@ -290,6 +307,22 @@ TEST(FiberTest, ExceptionsThrownAndCaughtInsideFibersAcrossSwitches) {
                                     fiber::run_on_fiber([&] { return Work(2); })));
   EXPECT_EQ(std::get<0>(Both), 25);
   EXPECT_EQ(std::get<1>(Both), 25);
+}
+
+TEST(FiberTest, BacktracesEndAtTheFiberEntry) {
+  // The trampoline's CFI marks the outermost frame; without it the unwinder
+  // would walk on into the fiber's record above the stack.
+  std::uintptr_t Outermost = block_on(fiber::run_on_fiber([] {
+    void *Addresses[64];
+    int Frames = ::backtrace(Addresses, 64);
+    return Frames > 0 && Frames < 64
+               ? reinterpret_cast<std::uintptr_t>(Addresses[Frames - 1])
+               : 0;
+  }));
+  auto Trampoline =
+      reinterpret_cast<std::uintptr_t>(&corofy_fiber_trampoline);
+  EXPECT_GE(Outermost, Trampoline);
+  EXPECT_LT(Outermost, Trampoline + 16) << "the walk went past the trampoline";
 }
 
 TEST(FiberDeathTest, PollingAfterCompletionFails) {

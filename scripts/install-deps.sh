@@ -7,6 +7,7 @@ packages=(
   clang-19 libclang-19-dev llvm-19-dev llvm-19-tools libclang-rt-19-dev
   cmake ninja-build libgtest-dev libbenchmark-dev python3
   rustc # bench/rust/peer.rs, the Rust rows of coroutine_bench (1.63 is enough)
+  libboost-context-dev # fcontext, the peer of fiber_bench's switch (optional)
 )
 
 missing=()
