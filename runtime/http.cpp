@@ -567,8 +567,9 @@ Response ResponseParser::take() {
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// The read buffer of a connection.
-constexpr std::size_t ChunkSize = 16 * 1024;
+/// The read buffer of a connection: small, since a server may hold tens of
+/// thousands of them, and left uninitialised.
+constexpr std::size_t ChunkSize = 4 * 1024;
 } // namespace
 
 net::Result<Url> Url::parse(std::string_view text) {
@@ -634,7 +635,7 @@ Get::Get(std::string_view url, Limits limits) : parser_(limits) {
   connect_.emplace(parsed->connect_address());
   request_ = "GET " + parsed->target + " HTTP/1.1\r\nHost: " +
              parsed->authority + "\r\nConnection: close\r\n\r\n";
-  chunk_ = std::make_unique<char[]>(ChunkSize);
+  chunk_ = std::make_unique_for_overwrite<char[]>(ChunkSize);
 }
 
 Poll<Get::Output> Get::fail(std::error_code error) {
@@ -728,7 +729,7 @@ public:
   Connection(net::TcpStream stream, std::shared_ptr<const Server::Shared> shared)
       : stream_(std::move(stream)), shared_(std::move(shared)),
         parser_(shared_->options.limits),
-        chunk_(std::make_unique<char[]>(ChunkSize)) {}
+        chunk_(std::make_unique_for_overwrite<char[]>(ChunkSize)) {}
 
   Poll<void> poll(Context &cx) {
     for (;;) {
