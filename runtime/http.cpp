@@ -731,28 +731,28 @@ public:
         parser_(shared_->options.limits),
         chunk_(std::make_unique_for_overwrite<char[]>(ChunkSize)) {}
 
+  /// Runs the step of each stage in turn until one is pending.
   Poll<void> poll(Context &cx) {
     for (;;) {
+      bool progressed = false;
       switch (stage_) {
       case Stage::Reading:
-        if (!readRequest(cx))
-          return Poll<void>::pending();
+        progressed = readRequest(cx);
         break;
       case Stage::Handling:
-        if (!handle(cx))
-          return Poll<void>::pending();
+        progressed = handle(cx);
         break;
       case Stage::Writing:
-        if (!writeResponse(cx))
-          return Poll<void>::pending();
+        progressed = writeResponse(cx);
         break;
       case Stage::Lingering:
-        if (!linger(cx))
-          return Poll<void>::pending();
+        progressed = linger(cx);
         break;
       case Stage::Closed:
         return Poll<void>::ready();
       }
+      if (!progressed)
+        return Poll<void>::pending();
     }
   }
 

@@ -85,6 +85,12 @@ std::error_code responseError(std::string_view Text, Limits L = {}) {
   return ByteByByte.error();
 }
 
+/// A malformed message and the error it must give.
+struct ErrorCase {
+  std::string_view Text;
+  Error Expected;
+};
+
 std::error_code requestError(std::string_view Text, Limits L = {}) {
   RequestParser ByteByByte(L), AtOnce(L);
   (void)feedInPieces(ByteByByte, Text, 1);
@@ -202,11 +208,7 @@ TEST(ResponseParserTest, AcceptsBareLineFeedsAndRepeatedEqualLengths) {
 }
 
 TEST(ResponseParserTest, MalformedResponsesAreErrors) {
-  struct Case {
-    std::string_view Text;
-    Error Expected;
-  };
-  const Case Cases[] = {
+  const ErrorCase Cases[] = {
       {"garbage\r\n\r\n", Error::MalformedStartLine},
       {"HTTP/2.0 200 OK\r\n\r\n", Error::MalformedStartLine},
       {"HTTP/1.1 2x0 OK\r\n\r\n", Error::MalformedStartLine},
@@ -255,7 +257,7 @@ TEST(ResponseParserTest, MalformedResponsesAreErrors) {
       {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
        Error::UnexpectedEof},
   };
-  for (const Case &C : Cases)
+  for (const ErrorCase &C : Cases)
     EXPECT_EQ(responseError(C.Text), C.Expected) << C.Text;
 }
 
@@ -358,11 +360,7 @@ TEST(RequestParserTest, KeepAliveFollowsTheVersionAndConnectionHeader) {
 }
 
 TEST(RequestParserTest, MalformedRequestsAreErrors) {
-  struct Case {
-    std::string_view Text;
-    Error Expected;
-  };
-  const Case Cases[] = {
+  const ErrorCase Cases[] = {
       {"GET /\r\n\r\n", Error::MalformedStartLine},
       {"GET / HTTP/1.1 extra\r\n\r\n", Error::MalformedStartLine},
       {"GET  / HTTP/1.1\r\n\r\n", Error::MalformedStartLine},
@@ -381,7 +379,7 @@ TEST(RequestParserTest, MalformedRequestsAreErrors) {
       {"POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
        Error::BadContentLength},
   };
-  for (const Case &C : Cases)
+  for (const ErrorCase &C : Cases)
     EXPECT_EQ(requestError(C.Text), C.Expected) << C.Text;
   EXPECT_EQ(requestError("POST / HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n",
                          Limits{.max_head = 1024, .max_body = 1024}),

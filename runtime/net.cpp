@@ -381,19 +381,23 @@ Poll<Connect::Output> Connect::poll(Context &cx) {
 // TcpStream
 //===----------------------------------------------------------------------===//
 
-Poll<Result<std::size_t>> TcpStream::poll_read(Context &cx,
-                                               std::span<char> buffer) {
+namespace {
+/// Runs `transfer` (one recv() or send() of `size` bytes) once the socket is
+/// ready for `interest`: again on EINTR, after the next edge on EAGAIN.
+template <class Transfer>
+Poll<Result<std::size_t>> pollTransfer(std::optional<IoRegistration> &io,
+                                       int fd, Context &cx, Interest interest,
+                                       std::size_t size, Transfer transfer) {
   using Output = Result<std::size_t>;
-  if (buffer.empty())
+  if (size == 0) // recv() would say 0, which means the end of the stream
     return Poll<Output>::ready(std::size_t(0));
-  if (std::error_code error =
-          registerOnce(io_, socket_.get(), Interest::ReadWrite))
+  if (std::error_code error = registerOnce(io, fd, Interest::ReadWrite))
     return Poll<Output>::ready(error);
-  return io_->poll_io(cx, Interest::Readable, [&]() -> std::optional<Output> {
+  return io->poll_io(cx, interest, [&]() -> std::optional<Output> {
     for (;;) {
-      ssize_t received = ::recv(socket_.get(), buffer.data(), buffer.size(), 0);
-      if (received >= 0)
-        return Output(static_cast<std::size_t>(received));
+      ssize_t done = transfer();
+      if (done >= 0)
+        return Output(static_cast<std::size_t>(done));
       if (errno == EAGAIN || errno == EWOULDBLOCK)
         return std::nullopt;
       if (errno != EINTR)
@@ -401,28 +405,25 @@ Poll<Result<std::size_t>> TcpStream::poll_read(Context &cx,
     }
   });
 }
+} // namespace
+
+Poll<Result<std::size_t>> TcpStream::poll_read(Context &cx,
+                                               std::span<char> buffer) {
+  return pollTransfer(io_, socket_.get(), cx, Interest::Readable,
+                      buffer.size(), [&] {
+                        return ::recv(socket_.get(), buffer.data(),
+                                      buffer.size(), 0);
+                      });
+}
 
 Poll<Result<std::size_t>> TcpStream::poll_write(Context &cx,
                                                 std::string_view data) {
-  using Output = Result<std::size_t>;
-  if (data.empty())
-    return Poll<Output>::ready(std::size_t(0));
-  if (std::error_code error =
-          registerOnce(io_, socket_.get(), Interest::ReadWrite))
-    return Poll<Output>::ready(error);
-  return io_->poll_io(cx, Interest::Writable, [&]() -> std::optional<Output> {
-    for (;;) {
-      // MSG_NOSIGNAL: a closed peer is an EPIPE to report, not a SIGPIPE.
-      ssize_t sent =
-          ::send(socket_.get(), data.data(), data.size(), MSG_NOSIGNAL);
-      if (sent >= 0)
-        return Output(static_cast<std::size_t>(sent));
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
-        return std::nullopt;
-      if (errno != EINTR)
-        return Output(lastError());
-    }
-  });
+  // MSG_NOSIGNAL: a closed peer is an EPIPE to report, not a SIGPIPE.
+  return pollTransfer(io_, socket_.get(), cx, Interest::Writable, data.size(),
+                      [&] {
+                        return ::send(socket_.get(), data.data(), data.size(),
+                                      MSG_NOSIGNAL);
+                      });
 }
 
 Result<void> TcpStream::shutdown(Shutdown how) noexcept {

@@ -33,13 +33,14 @@
 #include <unistd.h>
 
 // Counts the allocations of the calling thread while counting is on, to
-// show that polls allocate nothing. (Replacing operator new is what the
-// lit tests' alloc_counter.hpp does too; it works under the sanitizers.)
+// show that polls allocate nothing; see COROFY_COUNT_ALLOCATIONS in
+// test_util.h.
 namespace {
 thread_local bool CountingAllocations = false;
 thread_local long CountedAllocations = 0;
 } // namespace
 
+#if COROFY_COUNT_ALLOCATIONS
 void *operator new(std::size_t Size) {
   if (CountingAllocations)
     ++CountedAllocations;
@@ -49,6 +50,7 @@ void *operator new(std::size_t Size) {
 }
 void operator delete(void *P) noexcept { std::free(P); }
 void operator delete(void *P, std::size_t) noexcept { std::free(P); }
+#endif
 
 namespace {
 
@@ -117,6 +119,33 @@ std::string pattern(std::size_t Size) {
   return Data;
 }
 
+/// A runtime and both ends of a loopback connection.
+class StreamPairTest : public ::testing::Test {
+protected:
+  Watchdog W{"stream pair test"};
+  Runtime Rt;
+  TcpListener Listener = loopbackListener();
+  Connection C = connectPair(Rt, Listener);
+
+  /// What one read_some() of at most `Max` bytes gets, or the error.
+  std::string readSome(TcpStream &Stream, std::size_t Max = 64) {
+    std::string Buffer(Max, '\0');
+    return received(Rt.block_on(Stream.read_some(Buffer)), Buffer);
+  }
+  /// What a read() into a buffer of `Size` bytes gets, or the error.
+  std::string readFull(TcpStream &Stream, std::size_t Size) {
+    std::string Buffer(Size, '\0');
+    return received(Rt.block_on(Stream.read(Buffer)), Buffer);
+  }
+  static std::string received(const Result<std::size_t> &N,
+                              std::string &Buffer) {
+    if (!N)
+      return "error: " + N.error().message();
+    Buffer.resize(*N);
+    return Buffer;
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // Result and SocketAddr
 //===----------------------------------------------------------------------===//
@@ -176,13 +205,9 @@ TEST(SocketAddrTest, RejectsWhatIsNotANumericAddressWithAPort) {
 // Connecting, accepting and the descriptors
 //===----------------------------------------------------------------------===//
 
-TEST(TcpTest, BindingPortZeroReportsTheChosenPort) {
-  Watchdog W("bind port 0");
-  Runtime Rt;
-  TcpListener Listener = loopbackListener();
+TEST_F(StreamPairTest, BindingPortZeroReportsTheChosenPort) {
   EXPECT_NE(Listener.local_addr().port(), 0);
   EXPECT_EQ(Listener.local_addr().ip(), "127.0.0.1");
-  Connection C = connectPair(Rt, Listener);
   EXPECT_EQ(C.Client.peer_addr().value(), Listener.local_addr());
   EXPECT_EQ(C.Server.peer_addr().value(), C.Client.local_addr().value());
 }
@@ -254,11 +279,7 @@ TEST(TcpTest, BadAddressesAreErrorValues) {
       << Unknown.error().message();
 }
 
-TEST(TcpTest, DescriptorsAreCloseOnExecAndNonBlocking) {
-  Watchdog W("descriptor flags");
-  Runtime Rt;
-  TcpListener Listener = loopbackListener();
-  Connection C = connectPair(Rt, Listener);
+TEST_F(StreamPairTest, DescriptorsAreCloseOnExecAndNonBlocking) {
   for (int Fd : {Listener.fd(), C.Client.fd(), C.Server.fd()}) {
     EXPECT_TRUE(::fcntl(Fd, F_GETFD) & FD_CLOEXEC) << Fd;
     EXPECT_TRUE(::fcntl(Fd, F_GETFL) & O_NONBLOCK) << Fd;
@@ -295,28 +316,15 @@ TEST(TcpTest, OwnersCloseTheirDescriptors) {
 // Reading and writing
 //===----------------------------------------------------------------------===//
 
-TEST(TcpTest, BytesTravelBothWays) {
-  Watchdog W("exchange");
-  Runtime Rt;
-  TcpListener Listener = loopbackListener();
-  Connection C = connectPair(Rt, Listener);
+TEST_F(StreamPairTest, BytesTravelBothWays) {
   ASSERT_TRUE(Rt.block_on(C.Client.write_all("ping")));
-  std::array<char, 4> Buffer{};
-  Result<std::size_t> N = Rt.block_on(C.Server.read(Buffer));
-  ASSERT_TRUE(N);
-  EXPECT_EQ(std::string(Buffer.data(), *N), "ping");
+  EXPECT_EQ(readFull(C.Server, 4), "ping");
   ASSERT_TRUE(Rt.block_on(C.Server.write_all("pong")));
-  N = Rt.block_on(C.Client.read_some(Buffer));
-  ASSERT_TRUE(N);
-  EXPECT_EQ(std::string(Buffer.data(), *N), "pong");
+  EXPECT_EQ(readSome(C.Client), "pong");
 }
 
-TEST(TcpTest, ReadFillsTheBufferAcrossSegmentsAndStopsShortAtTheEnd) {
-  Watchdog W("read fills");
-  Runtime Rt;
-  TcpListener Listener = loopbackListener();
-  Connection C = connectPair(Rt, Listener);
-  std::array<char, 10> Buffer{};
+TEST_F(StreamPairTest, ReadFillsTheBufferAcrossSegmentsAndStopsShortAtTheEnd) {
+  std::string Buffer(10, '\0');
   Read Reading = C.Client.read(Buffer);
   ASSERT_TRUE(pollOnce(Rt, Reading)); // nothing sent yet
   ASSERT_TRUE(Rt.block_on(C.Server.write_all("abc")));
@@ -324,38 +332,21 @@ TEST(TcpTest, ReadFillsTheBufferAcrossSegmentsAndStopsShortAtTheEnd) {
   ASSERT_TRUE(pollOnce(Rt, Reading)) << "3 of 10 bytes: still pending";
   ASSERT_TRUE(Rt.block_on(C.Server.write_all("defg")));
   ASSERT_TRUE(C.Server.shutdown(Shutdown::Write));
-  Result<std::size_t> N = Rt.block_on(Reading);
-  ASSERT_TRUE(N);
-  EXPECT_EQ(std::string(Buffer.data(), *N), "abcdefg");
+  EXPECT_EQ(received(Rt.block_on(Reading), Buffer), "abcdefg");
 
   // A full buffer completes without waiting for the end of the stream.
   ASSERT_TRUE(Rt.block_on(C.Client.write_all("0123456789extra")));
-  N = Rt.block_on(C.Server.read(Buffer));
-  ASSERT_TRUE(N);
-  EXPECT_EQ(std::string(Buffer.data(), *N), "0123456789");
+  EXPECT_EQ(readFull(C.Server, 10), "0123456789");
 }
 
-TEST(TcpTest, ShutdownEndsOneDirectionOnly) {
-  Watchdog W("half close");
-  Runtime Rt;
-  TcpListener Listener = loopbackListener();
-  Connection C = connectPair(Rt, Listener);
+TEST_F(StreamPairTest, ShutdownEndsOneDirectionOnly) {
   ASSERT_TRUE(C.Client.shutdown());
-  std::array<char, 8> Buffer{};
-  Result<std::size_t> N = Rt.block_on(C.Server.read_some(Buffer));
-  ASSERT_TRUE(N);
-  EXPECT_EQ(*N, 0u) << "end of stream";
+  EXPECT_EQ(readSome(C.Server), "") << "end of stream";
   ASSERT_TRUE(Rt.block_on(C.Server.write_all("still")));
-  N = Rt.block_on(C.Client.read(std::span(Buffer).first(5)));
-  ASSERT_TRUE(N);
-  EXPECT_EQ(std::string(Buffer.data(), *N), "still");
+  EXPECT_EQ(readFull(C.Client, 5), "still");
 }
 
-TEST(TcpTest, ResetByPeerIsAnErrorValue) {
-  Watchdog W("reset");
-  Runtime Rt;
-  TcpListener Listener = loopbackListener();
-  Connection C = connectPair(Rt, Listener);
+TEST_F(StreamPairTest, ResetByPeerIsAnErrorValue) {
   std::array<char, 8> Buffer{};
   ReadSome Reading = C.Client.read_some(Buffer);
   ASSERT_TRUE(pollOnce(Rt, Reading));
@@ -366,12 +357,8 @@ TEST(TcpTest, ResetByPeerIsAnErrorValue) {
   EXPECT_EQ(N.error(), std::errc::connection_reset);
 }
 
-TEST(TcpTest, WritingToAClosedPeerIsAnErrorValueNotSigpipe) {
-  Watchdog W("broken pipe");
+TEST_F(StreamPairTest, WritingToAClosedPeerIsAnErrorValueNotSigpipe) {
   ASSERT_EQ(::signal(SIGPIPE, SIG_DFL), SIG_DFL) << "SIGPIPE must kill";
-  Runtime Rt;
-  TcpListener Listener = loopbackListener();
-  Connection C = connectPair(Rt, Listener);
   { TcpStream Closing = std::move(C.Server); }
   // The first write may still be accepted; the peer then answers with a
   // reset, and later writes fail.
@@ -385,11 +372,7 @@ TEST(TcpTest, WritingToAClosedPeerIsAnErrorValueNotSigpipe) {
       << Written.error().message();
 }
 
-TEST(TcpTest, WriteAllResumesAfterPartialWrites) {
-  Watchdog W("partial writes");
-  Runtime Rt;
-  TcpListener Listener = loopbackListener();
-  Connection C = connectPair(Rt, Listener);
+TEST_F(StreamPairTest, WriteAllResumesAfterPartialWrites) {
   // A small send buffer: each send() takes a fraction of the data. (Below
   // loopback's 64 KiB MSS it would slow TCP itself down.)
   int Small = 256 * 1024;
@@ -519,11 +502,9 @@ long pollAllocations(Runtime &Rt, F Inner, U Unblock, int Spins = 50) {
                                                 std::move(Unblock), Spins});
 }
 
-TEST(TcpFutureTest, PollsAllocateNothing) {
-  Watchdog W("allocations per poll");
-  Runtime Rt;
-  TcpListener Listener = loopbackListener();
-  Connection C = connectPair(Rt, Listener);
+TEST_F(StreamPairTest, PollsAllocateNothing) {
+  if (!COROFY_COUNT_ALLOCATIONS)
+    GTEST_SKIP() << "the sanitizer's run time owns operator new";
   std::array<char, 16> Buffer{};
 
   EXPECT_EQ(pollAllocations(Rt, C.Client.read_some(Buffer),

@@ -69,6 +69,7 @@ public:
   const T &value() const & { return check(), std::get<0>(state_); }
   T &&value() && { return check(), std::get<0>(std::move(state_)); }
   T &operator*() & { return value(); }
+  const T &operator*() const & { return value(); }
   T &&operator*() && { return std::move(*this).value(); }
   T *operator->() { return &value(); }
   const T *operator->() const { return &value(); }
