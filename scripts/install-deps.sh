@@ -8,6 +8,9 @@ packages=(
   cmake ninja-build libgtest-dev libbenchmark-dev python3
   rustc # bench/rust/peer.rs, the Rust rows of coroutine_bench (1.63 is enough)
   libboost-context-dev # fcontext, the peer of fiber_bench's switch (optional)
+  # bench/tokio, the Tokio peer of runtime_bench: cargo builds it offline
+  # from the packaged crates in /usr/share/cargo/registry (tokio 1.24).
+  cargo librust-tokio-dev
 )
 
 missing=()
