@@ -626,7 +626,7 @@ TEST(FiberTest, RoundingModesArePerFiber) {
 }
 
 TEST(FiberTest, TenThousandFibersInAScheduler) {
-  Watchdog W("10k scheduler fibers", 120s);
+  Watchdog W("10k scheduler fibers", 200s);
   constexpr int Fibers = 10000;
   long long Sum = 0;
   int Finished = 0;
@@ -645,7 +645,7 @@ TEST(FiberTest, TenThousandFibersInAScheduler) {
 }
 
 TEST(FiberTest, TenThousandParkedFibersOnARuntime) {
-  Watchdog W("10k parked fibers", 120s);
+  Watchdog W("10k parked fibers", 200s);
   constexpr int Fibers = 10000;
   Runtime Rt(Runtime::Options{.worker_threads = 2});
   Trigger Go;
