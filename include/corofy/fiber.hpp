@@ -42,7 +42,8 @@
 // `catch (...)` on a fiber must rethrow it.
 //
 // Thread migration: a fiber keeps its registers (including the MXCSR and
-// the x87 control word) but not its thread. Across await() and yield_now()
+// the x87 control word, which it first takes from the thread that starts
+// it) but not its thread. Across await() and yield_now()
 // do not keep a lock held, a pointer to a thread_local, errno, or the result
 // of std::this_thread::get_id(): the code after them may run on another
 // thread, and the compiler may reuse such values (pthread_self() and
