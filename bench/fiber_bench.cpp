@@ -133,9 +133,7 @@ public:
                                  &pong);
     other_ = fctx::jump_fcontext(other_, nullptr).fctx; // first entry
   }
-  const char *name() const override {
-    return "switch: Boost.Context fcontext";
-  }
+  const char *name() const override { return "switch: Boost.Context fcontext"; }
   double measure(long count) override {
     auto start = Clock::now();
     for (long i = 0; i != count; ++i)
@@ -163,9 +161,7 @@ public:
     makecontext(&Other, &pong, 0);
     swapcontext(&Main, &Other); // first entry
   }
-  const char *name() const override {
-    return "switch: ucontext (swapcontext)";
-  }
+  const char *name() const override { return "switch: ucontext (swapcontext)"; }
   double measure(long count) override {
     // swapcontext saves and restores the signal mask: a system call each
     // way, so fewer round trips do.
@@ -291,10 +287,10 @@ ParkedResult parkedFibers() {
   long after = residentPages();
   auto start = Clock::now();
   futures.clear(); // cancels: each fiber unwinds
-  return ParkedResult{
-      static_cast<double>(after - before) *
-          static_cast<double>(::sysconf(_SC_PAGESIZE)) / ParkedFibers,
-      nanosecondsSince(start, ParkedFibers)};
+  return ParkedResult{static_cast<double>(after - before) *
+                          static_cast<double>(::sysconf(_SC_PAGESIZE)) /
+                          ParkedFibers,
+                      nanosecondsSince(start, ParkedFibers)};
 }
 
 } // namespace

@@ -56,7 +56,8 @@ constexpr std::size_t MaxPooledBytes = 64 * 1024 * 1024;
 constexpr std::size_t SlabBytes = 1024 * 1024;
 
 std::size_t pageSize() {
-  static const std::size_t Size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  static const std::size_t Size =
+      static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   return Size;
 }
 
@@ -80,9 +81,9 @@ void guard(char *mapping, std::size_t page) {
 char *mapStacks(std::size_t mapping_size, std::size_t count) {
   const std::size_t page = pageSize();
   const std::size_t slab_size = mapping_size * count;
-  void *slab = ::mmap(nullptr, slab_size, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-                      -1, 0);
+  void *slab =
+      ::mmap(nullptr, slab_size, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
   if (slab == MAP_FAILED)
     throw std::system_error(errno, std::generic_category(),
                             "corofy: mapping fiber stacks");
@@ -193,8 +194,8 @@ private:
               [](const Range &a, const Range &b) { return a.start < b.start; });
     std::size_t merged = 0;
     for (const Range &range : dropped) {
-      if (merged && dropped[merged - 1].start + dropped[merged - 1].size ==
-                        range.start)
+      if (merged &&
+          dropped[merged - 1].start + dropped[merged - 1].size == range.start)
         dropped[merged - 1].size += range.size;
       else
         dropped[merged++] = range;

@@ -116,15 +116,14 @@ TEST(FiberStackDeathTest, OtherFaultsGoToThePreviousHandler) {
       {
         // In the fresh child process this handler comes first; the fiber
         // runtime's handler, installed with the first fiber, chains to it.
-        struct sigaction action {};
+        struct sigaction action{};
         action.sa_handler = &previousHandler;
         sigemptyset(&action.sa_mask);
         ::sigaction(SIGSEGV, &action, nullptr);
         void *page = ::mmap(nullptr, 4096, PROT_NONE,
                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        block_on(run_on_fiber([page] {
-          return *static_cast<volatile int *>(page);
-        }));
+        block_on(run_on_fiber(
+            [page] { return *static_cast<volatile int *>(page); }));
       },
       ::testing::ExitedWithCode(3), "the previous handler ran");
 }
