@@ -24,6 +24,8 @@ function(_corofy_command out tool_out)
     set(tool "$<TARGET_FILE:corofy>")
   elseif(TARGET Corofy::corofy)
     set(tool "$<TARGET_FILE:Corofy::corofy>")
+  elseif(COROFY_EXECUTABLE)
+    set(tool "${COROFY_EXECUTABLE}") # a prebuilt one, see cmake/Corofy.cmake
   else()
     message(FATAL_ERROR "corofy: no corofy executable; use find_package(Corofy) "
                         "or add_subdirectory() on corofy's source tree first")

@@ -71,8 +71,9 @@ TEST(FiberStackTest, StacksOfDifferentSizesAreNotShared) {
   auto before = stack_pool_stats();
   (void)block_on(run_on_fiber(addressOfALocal, large));
   auto after = stack_pool_stats();
-  EXPECT_EQ(after.mapped, before.mapped + 1) << "reused a smaller stack";
-  EXPECT_EQ(after.pooled, before.pooled + 1);
+  // A new size maps a new batch of stacks.
+  EXPECT_GT(after.mapped, before.mapped) << "reused a smaller stack";
+  EXPECT_GT(after.pooled, before.pooled);
 }
 
 [[gnu::noinline]] int recurseForever(int depth) {
@@ -115,15 +116,14 @@ TEST(FiberStackDeathTest, OtherFaultsGoToThePreviousHandler) {
       {
         // In the fresh child process this handler comes first; the fiber
         // runtime's handler, installed with the first fiber, chains to it.
-        struct sigaction action {};
+        struct sigaction action{};
         action.sa_handler = &previousHandler;
         sigemptyset(&action.sa_mask);
         ::sigaction(SIGSEGV, &action, nullptr);
         void *page = ::mmap(nullptr, 4096, PROT_NONE,
                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        block_on(run_on_fiber([page] {
-          return *static_cast<volatile int *>(page);
-        }));
+        block_on(run_on_fiber(
+            [page] { return *static_cast<volatile int *>(page); }));
       },
       ::testing::ExitedWithCode(3), "the previous handler ran");
 }

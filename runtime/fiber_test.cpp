@@ -10,6 +10,7 @@
 #include "corofy/task.hpp"
 #include "corofy/timer.hpp"
 
+#include "fiber_context.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
@@ -20,12 +21,14 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <execinfo.h>
 #include <unistd.h>
 #include <xmmintrin.h>
 
@@ -69,39 +72,54 @@ TEST(FiberSchedulerTest, TheBooksExamplePrintsTheBooksInterleaving) {
   Watchdog W("the book's example");
   std::string Out;
   auto Print = [&Out](const std::string &Line) { Out += Line + "\n"; };
+  // The book's two threads, which differ only in their id and count.
+  auto Thread = [&Print](int Id, int Count) {
+    return [&Print, Id, Count] {
+      Print("THREAD " + std::to_string(Id) + " STARTING");
+      for (int I = 0; I < Count; ++I) {
+        Print("thread: " + std::to_string(Id) +
+              " counter: " + std::to_string(I));
+        fiber::yield_now();
+      }
+      Print("THREAD " + std::to_string(Id) + " FINISHED");
+    };
+  };
   fiber::Scheduler Runtime;
-  Runtime.spawn([&] {
-    Print("THREAD 1 STARTING");
-    int Id = 1;
-    for (int I = 0; I < 10; ++I) {
-      Print("thread: " + std::to_string(Id) + " counter: " + std::to_string(I));
-      fiber::yield_now();
-    }
-    Print("THREAD 1 FINISHED");
-  });
-  Runtime.spawn([&] {
-    Print("THREAD 2 STARTING");
-    int Id = 2;
-    for (int I = 0; I < 15; ++I) {
-      Print("thread: " + std::to_string(Id) + " counter: " + std::to_string(I));
-      fiber::yield_now();
-    }
-    Print("THREAD 2 FINISHED");
-  });
+  Runtime.spawn(Thread(1, 10));
+  Runtime.spawn(Thread(2, 15));
   Runtime.run();
 
   // Chapter 5's output, line for line.
-  std::string Expected = "THREAD 1 STARTING\n"
-                         "thread: 1 counter: 0\n"
-                         "THREAD 2 STARTING\n"
-                         "thread: 2 counter: 0\n";
-  for (int I = 1; I < 10; ++I)
-    Expected += "thread: 1 counter: " + std::to_string(I) +
-                "\nthread: 2 counter: " + std::to_string(I) + "\n";
-  Expected += "THREAD 1 FINISHED\n";
-  for (int I = 10; I < 15; ++I)
-    Expected += "thread: 2 counter: " + std::to_string(I) + "\n";
-  Expected += "THREAD 2 FINISHED\n";
+  const std::string Expected = R"(THREAD 1 STARTING
+thread: 1 counter: 0
+THREAD 2 STARTING
+thread: 2 counter: 0
+thread: 1 counter: 1
+thread: 2 counter: 1
+thread: 1 counter: 2
+thread: 2 counter: 2
+thread: 1 counter: 3
+thread: 2 counter: 3
+thread: 1 counter: 4
+thread: 2 counter: 4
+thread: 1 counter: 5
+thread: 2 counter: 5
+thread: 1 counter: 6
+thread: 2 counter: 6
+thread: 1 counter: 7
+thread: 2 counter: 7
+thread: 1 counter: 8
+thread: 2 counter: 8
+thread: 1 counter: 9
+thread: 2 counter: 9
+THREAD 1 FINISHED
+thread: 2 counter: 10
+thread: 2 counter: 11
+thread: 2 counter: 12
+thread: 2 counter: 13
+thread: 2 counter: 14
+THREAD 2 FINISHED
+)";
   EXPECT_EQ(Out, Expected);
 }
 
@@ -158,6 +176,10 @@ TEST(FiberSchedulerTest, RunRethrowsTheFirstFailureAfterTheOthersFinish) {
   bool OtherFinished = false;
   fiber::Scheduler S;
   S.spawn([] { throw std::runtime_error("first failure"); });
+  S.spawn([] {
+    fiber::yield_now();
+    throw std::runtime_error("unnamed failure");
+  });
   S.spawn(
       [] {
         fiber::yield_now();
@@ -180,6 +202,9 @@ TEST(FiberSchedulerTest, RunRethrowsTheFirstFailureAfterTheOthersFinish) {
   EXPECT_TRUE(OtherFinished);
   EXPECT_NE(Err.find("fiber 'second' failed too"), std::string::npos) << Err;
   EXPECT_NE(Err.find("second failure"), std::string::npos) << Err;
+  EXPECT_TRUE(std::regex_search(
+      Err, std::regex("fiber #[0-9]+ failed too .*: unnamed failure")))
+      << Err;
 }
 
 TEST(FiberSchedulerTest, UnrunFibersAreDroppedWithTheScheduler) {
@@ -286,10 +311,26 @@ TEST(FiberTest, ExceptionsThrownAndCaughtInsideFibersAcrossSwitches) {
     }
     return Caught;
   };
-  auto Both = block_on(corofy::join(fiber::run_on_fiber([&] { return Work(1); }),
-                                    fiber::run_on_fiber([&] { return Work(2); })));
+  auto Both =
+      block_on(corofy::join(fiber::run_on_fiber([&] { return Work(1); }),
+                            fiber::run_on_fiber([&] { return Work(2); })));
   EXPECT_EQ(std::get<0>(Both), 25);
   EXPECT_EQ(std::get<1>(Both), 25);
+}
+
+TEST(FiberTest, BacktracesEndAtTheFiberEntry) {
+  // The trampoline's CFI marks the outermost frame; without it the unwinder
+  // would walk on into the fiber's record above the stack.
+  std::uintptr_t Outermost = block_on(fiber::run_on_fiber([] {
+    void *Addresses[64];
+    int Frames = ::backtrace(Addresses, 64);
+    return Frames > 0 && Frames < 64
+               ? reinterpret_cast<std::uintptr_t>(Addresses[Frames - 1])
+               : 0;
+  }));
+  auto Trampoline = reinterpret_cast<std::uintptr_t>(&corofy_fiber_trampoline);
+  EXPECT_GE(Outermost, Trampoline);
+  EXPECT_LT(Outermost, Trampoline + 16) << "the walk went past the trampoline";
 }
 
 TEST(FiberDeathTest, PollingAfterCompletionFails) {
@@ -324,8 +365,8 @@ TEST(FiberTest, FibersAndStateMachinesShareOneExecutor) {
   Runtime Rt;
   std::vector<std::string> Log;
   Rt.block_on(fiber::run_on_fiber([&] {
-    JoinHandle<int> Task = corofy::spawn(corofy::testing::Countdown(
-        liveCounter(), /*Polls=*/3, /*Value=*/5));
+    JoinHandle<int> Task = corofy::spawn(
+        corofy::testing::Countdown(liveCounter(), /*Polls=*/3, /*Value=*/5));
     JoinHandle<int> Fiber = corofy::spawn(fiber::run_on_fiber([&] {
       Log.push_back("fiber task");
       fiber::await(sleep_for(1ms));
@@ -335,8 +376,8 @@ TEST(FiberTest, FibersAndStateMachinesShareOneExecutor) {
     int Sum = fiber::await(Task) + fiber::await(Fiber);
     Log.push_back("joined " + std::to_string(Sum));
   }));
-  EXPECT_EQ(Log, (std::vector<std::string>{"spawned", "fiber task",
-                                           "joined 11"}));
+  EXPECT_EQ(Log,
+            (std::vector<std::string>{"spawned", "fiber task", "joined 11"}));
 }
 
 TEST(FiberTest, AFiberAwaitsAnotherFiber) {
@@ -558,10 +599,9 @@ TEST(FiberTest, RoundingModesArePerFiber) {
     int CwMode = x87ControlWord() & 0x0c00;
     int CsrMode = static_cast<int>(_mm_getcsr() & 0x6000) >> 3;
     if (CwMode != Mode || CsrMode != Mode)
-      Failures.push_back(std::string(Where) + ": x87 " +
-                         std::to_string(CwMode) + ", SSE " +
-                         std::to_string(CsrMode) + ", wanted " +
-                         std::to_string(Mode));
+      Failures.push_back(
+          std::string(Where) + ": x87 " + std::to_string(CwMode) + ", SSE " +
+          std::to_string(CsrMode) + ", wanted " + std::to_string(Mode));
   };
   fiber::Scheduler S;
   S.spawn([&] {
@@ -586,7 +626,7 @@ TEST(FiberTest, RoundingModesArePerFiber) {
 }
 
 TEST(FiberTest, TenThousandFibersInAScheduler) {
-  Watchdog W("10k scheduler fibers", 120s);
+  Watchdog W("10k scheduler fibers", 200s);
   constexpr int Fibers = 10000;
   long long Sum = 0;
   int Finished = 0;
@@ -605,7 +645,7 @@ TEST(FiberTest, TenThousandFibersInAScheduler) {
 }
 
 TEST(FiberTest, TenThousandParkedFibersOnARuntime) {
-  Watchdog W("10k parked fibers", 120s);
+  Watchdog W("10k parked fibers", 200s);
   constexpr int Fibers = 10000;
   Runtime Rt(Runtime::Options{.worker_threads = 2});
   Trigger Go;

@@ -27,18 +27,8 @@
 
 // Counts the allocations of each thread, to check that combinators do not
 // allocate per poll. Replacing the global operator new is allowed once per
-// program, and this is the only test file that does; the sanitizers' run
-// times define it themselves, so sanitized builds skip the check.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define COROFY_COUNT_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define COROFY_COUNT_ALLOCATIONS 0
-#endif
-#endif
-#ifndef COROFY_COUNT_ALLOCATIONS
-#define COROFY_COUNT_ALLOCATIONS 1
-#endif
+// program, and this is the only test file of its program that does; see
+// COROFY_COUNT_ALLOCATIONS in test_util.h.
 
 namespace {
 thread_local long Allocations = 0;

@@ -25,6 +25,20 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+// Whether a test program may replace the global operator new to count
+// allocations: the sanitizers' run times define it themselves, so sanitized
+// builds skip those checks.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define COROFY_COUNT_ALLOCATIONS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define COROFY_COUNT_ALLOCATIONS 0
+#endif
+#endif
+#ifndef COROFY_COUNT_ALLOCATIONS
+#define COROFY_COUNT_ALLOCATIONS 1
+#endif
+
 namespace corofy::testing {
 
 /// Aborts the test program if it is still alive after `Limit`, so that a

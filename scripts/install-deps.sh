@@ -7,6 +7,10 @@ packages=(
   clang-19 libclang-19-dev llvm-19-dev llvm-19-tools libclang-rt-19-dev
   cmake ninja-build libgtest-dev libbenchmark-dev python3
   rustc # bench/rust/peer.rs, the Rust rows of coroutine_bench (1.63 is enough)
+  libboost-context-dev # fcontext, the peer of fiber_bench's switch (optional)
+  # bench/tokio, the Tokio peer of runtime_bench: cargo builds it offline
+  # from the packaged crates in /usr/share/cargo/registry (tokio 1.24).
+  cargo librust-tokio-dev
 )
 
 missing=()

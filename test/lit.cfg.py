@@ -10,7 +10,7 @@ import lit.formats
 config.name = "corofy"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".cpp", ".test"]
-config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py", "check_docs.py", "mutate_inputs.py"]
+config.excludes = ["Inputs", "Unit", "CMake", "CMakeLists.txt", "lit.cfg.py", "check_docs.py", "mutate_inputs.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.corofy_obj_root, "test")
 

@@ -42,7 +42,8 @@
 // `catch (...)` on a fiber must rethrow it.
 //
 // Thread migration: a fiber keeps its registers (including the MXCSR and
-// the x87 control word) but not its thread. Across await() and yield_now()
+// the x87 control word, which it first takes from the thread that starts
+// it) but not its thread. Across await() and yield_now()
 // do not keep a lock held, a pointer to a thread_local, errno, or the result
 // of std::this_thread::get_id(): the code after them may run on another
 // thread, and the compiler may reuse such values (pthread_self() and
@@ -59,6 +60,7 @@
 #include "corofy/waker.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -148,6 +150,8 @@ Fiber *create_fiber(const Options &options, const FiberName &name,
                     std::size_t body_size, std::size_t body_align,
                     void *&body_storage);
 void start_fiber(Fiber &fiber, Body &body) noexcept;
+/// The fiber's number, which messages use for unnamed fibers.
+std::uint64_t fiber_id(const Fiber &fiber) noexcept;
 
 enum class Resumed { Parked, Finished };
 /// Switches to the fiber until it parks or finishes; `cx` is what await()
@@ -214,7 +218,7 @@ public:
       std::is_nothrow_move_constructible_v<F>)
       : callable_(std::move(other.callable_)), options_(other.options_),
         name_(other.name_), fiber_(std::exchange(other.fiber_, nullptr)),
-        body_(std::exchange(other.body_, nullptr)),
+        body_(std::exchange(other.body_, nullptr)), id_(other.id_),
         done_(std::exchange(other.done_, true)) {
     other.callable_.reset();
   }
@@ -228,6 +232,8 @@ public:
 
   /// The name error messages give the fiber.
   const detail::FiberName &name() const noexcept { return name_; }
+  /// The fiber's number once it started (0 before).
+  std::uint64_t id() const noexcept { return id_; }
 
   Poll<Output> poll(Context &cx) {
     if (!fiber_)
@@ -270,10 +276,8 @@ private:
     }
 
     std::optional<F> callable;
-    [[no_unique_address]] std::conditional_t<std::is_void_v<Result>,
-                                             std::monostate,
-                                             std::optional<Result>>
-        result;
+    [[no_unique_address]] std::conditional_t<
+        std::is_void_v<Result>, std::monostate, std::optional<Result>> result;
   };
 
   void start() {
@@ -290,6 +294,7 @@ private:
     }
     callable_.reset();
     fiber_ = fiber;
+    id_ = detail::fiber_id(*fiber_);
     detail::start_fiber(*fiber_, *body_);
   }
 
@@ -305,6 +310,7 @@ private:
   detail::FiberName name_;
   detail::Fiber *fiber_ = nullptr; // from the first poll until completion
   FiberBody *body_ = nullptr;      // on the fiber's stack
+  std::uint64_t id_ = 0;
   bool done_ = false;
 };
 
@@ -322,7 +328,8 @@ class SchedulerState {
 public:
   void added() noexcept { ++live_; }
   /// A fiber ended, with `error` if an exception escaped it.
-  void finished(const FiberName &name, std::exception_ptr error) noexcept;
+  void finished(const FiberName &name, std::uint64_t id,
+                std::exception_ptr error) noexcept;
   /// Pending until no fiber is live.
   Poll<void> poll_all_finished(Context &cx);
   std::exception_ptr take_error() noexcept { return std::move(error_); }
@@ -336,8 +343,11 @@ private:
 } // namespace detail
 
 /// The book's runtime: fibers spawned on it run round-robin on the thread
-/// that calls run(), each until it yields, awaits or finishes. Not
-/// thread-safe: spawn from the owning thread or from its fibers.
+/// that calls run(), each until it yields, awaits or finishes. It drives a
+/// current-thread Runtime, so its fibers may await timers and I/O, and
+/// corofy::spawn() tasks from them; run() waits for the fibers, not for
+/// such tasks. Not thread-safe: spawn from the owning thread or from its
+/// fibers.
 class Scheduler {
 public:
   Scheduler();
@@ -364,8 +374,7 @@ private:
   public:
     using Output = void;
     Tracked(Fut &&inner, std::shared_ptr<detail::SchedulerState> state)
-        : inner_(std::move(inner)), state_(std::move(state)),
-          name_(inner_.name()) {
+        : inner_(std::move(inner)), state_(std::move(state)) {
       state_->added();
     }
     Tracked(Tracked &&) = default; // leaves other.state_ empty
@@ -389,13 +398,11 @@ private:
 
     Fut inner_;
     std::shared_ptr<detail::SchedulerState> state_;
-    detail::FiberName name_;
   };
 
   Runtime runtime_;
   std::shared_ptr<detail::SchedulerState> state_;
 };
-
 
 namespace detail {
 /// The scheduler inside whose run() this thread is; throws std::logic_error
@@ -405,7 +412,8 @@ Scheduler &current_scheduler(const char *what);
 
 template <class Fut>
 void Scheduler::Tracked<Fut>::finished(std::exception_ptr error) noexcept {
-  std::exchange(state_, nullptr)->finished(name_, std::move(error));
+  std::exchange(state_, nullptr)
+      ->finished(inner_.name(), inner_.id(), std::move(error));
 }
 
 /// Spawns a fiber on the scheduler whose run() is running on this thread

@@ -22,14 +22,19 @@ run("${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${WORK_DIR}/prefix")
 run("${CMAKE_COMMAND}" -S "${project}" -B "${WORK_DIR}/build" -G "${GENERATOR}"
     "-DCMAKE_CXX_COMPILER=${CXX}" "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix")
 
-run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
-if(NOT output MATCHES "Corofying main.cpp")
-  message(FATAL_ERROR "the first build did not run corofy:\n${output}")
-endif()
-run("${WORK_DIR}/build/consumer")
-if(NOT output STREQUAL "hello from the consumer: 42\n")
-  message(FATAL_ERROR "unexpected output: '${output}'")
-endif()
+# Builds the consumer, which must run corofy (after `when`), and runs it.
+function(build_and_run when expected)
+  run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
+  if(NOT output MATCHES "Corofying main.cpp")
+    message(FATAL_ERROR "corofy did not run ${when}:\n${output}")
+  endif()
+  run("${WORK_DIR}/build/consumer")
+  if(NOT output STREQUAL "${expected}")
+    message(FATAL_ERROR "unexpected output ${when}: '${output}'")
+  endif()
+endfunction()
+
+build_and_run("in the first build" "hello from the consumer: 42\n")
 
 # Nothing changed: nothing to do.
 run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
@@ -40,14 +45,7 @@ endif()
 # A header main.cpp includes changed: corofy re-runs (the depfile).
 file(WRITE "${project}/include/answer.hpp"
   "#pragma once\ninline int answerBase() { return 50; }\n")
-run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
-if(NOT output MATCHES "Corofying main.cpp")
-  message(FATAL_ERROR "corofy did not re-run after a header changed:\n${output}")
-endif()
-run("${WORK_DIR}/build/consumer")
-if(NOT output STREQUAL "hello from the consumer: 52\n")
-  message(FATAL_ERROR "unexpected output after the change: '${output}'")
-endif()
+build_and_run("after a header changed" "hello from the consumer: 52\n")
 
 # corofy_check_sources: a missing or stale committed file fails the test,
 # a fresh one passes.

@@ -80,19 +80,26 @@ def check_seed(seed, args):
     cxx = shlex.split(args.cxx) + ["-I" + SUPPORT_DIR]
     runtime = shlex.split(args.runtime)
     try:
-        run("corofy", [args.corofy, co_src, "-o", co_out, "--", "-std=c++20", "-I" + SUPPORT_DIR], args.timeout)
-        run("compile the corofied program", cxx + [co_out] + runtime + ["-o", co_exe], args.timeout)
         run("compile the reference program", cxx + [ref_src] + runtime + ["-o", ref_exe], args.timeout)
-        got = run("run the corofied program", [co_exe], args.timeout)
         want = run("run the reference program", [ref_exe], args.timeout)
+        # Each backend's program must print what the reference prints.
+        for backend in args.backends.split(","):
+            suffix = "" if backend == "state-machine" else "." + backend
+            out, exe = co_out.replace(".cpp", suffix + ".cpp"), co_exe.replace(".exe", suffix + ".exe")
+            run("corofy --backend=" + backend,
+                [args.corofy, "--backend=" + backend, co_src, "-o", out, "--", "-std=c++20", "-I" + SUPPORT_DIR],
+                args.timeout)
+            run("compile the corofied program (%s)" % backend, cxx + [out] + runtime + ["-o", exe], args.timeout)
+            got = run("run the corofied program (%s)" % backend, [exe], args.timeout)
+            if got != want:
+                diff = "".join(difflib.unified_diff(
+                    want.splitlines(True), got.splitlines(True), "reference output (%s)" % ref_exe,
+                    "corofied output, %s backend (%s)" % (backend, exe)))
+                return "seed %d: outputs differ (%s backend)\n  command: %s\n  files: %s\n%s" % (
+                    seed, backend, shlex.join([exe]), d, diff)
     except Failure as e:
         return "seed %d: %s failed\n  command: %s\n  files: %s\n%s" % (
             seed, e.stage, shlex.join(e.command), d, indent(e.output))
-    if got != want:
-        diff = "".join(difflib.unified_diff(
-            want.splitlines(True), got.splitlines(True), "reference output (%s)" % ref_exe,
-            "corofied output (%s)" % co_exe))
-        return "seed %d: outputs differ\n  command: %s\n  files: %s\n%s" % (seed, shlex.join([co_exe]), d, diff)
     if not args.keep:
         shutil.rmtree(d, ignore_errors=True)
     return None
@@ -116,6 +123,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="seeds run in parallel (each compiles one file at a time)")
     ap.add_argument("--timeout", type=int, default=120, help="seconds per command")
     ap.add_argument("--keep", action="store_true", help="keep the files of passing seeds")
+    ap.add_argument("--backends", default="state-machine,fiber",
+                    help="comma-separated corofy backends to check against the reference")
     ap.add_argument("--coroutines", type=int, default=12, help="functions per program (more amortize the compiles)")
     ap.add_argument("--max-depth", type=int, default=3, help="nesting of control statements")
     ap.add_argument("--statements", type=int, default=14, help="statements per function, roughly")
