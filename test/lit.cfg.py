@@ -15,7 +15,7 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.corofy_obj_root, "test")
 
 config.environment["PATH"] = os.pathsep.join(
-    [config.corofy_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])]
+    [os.path.dirname(config.corofy_executable), config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])]
 )
 # Sanitizer runtimes print to stderr and fail the test on any finding.
 # allow_user_poisoning=0: see cmake/Sanitizers.cmake (the tool links an
@@ -47,7 +47,7 @@ def program_substitutions(pch=None):
     """%fiber-exe, %corofy and %cxx. With `pch`, corofy and the compiler read
     corofy.hpp precompiled instead of parsing it again, which halves the time
     of a test that rewrites, compiles and runs a program."""
-    corofy = os.path.join(config.corofy_tools_dir, "corofy")
+    corofy = config.corofy_executable
     cxx = config.cxx + " " + cxxflags
     if pch:
         # The flags that must match the ones the header was precompiled with
