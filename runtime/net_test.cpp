@@ -69,6 +69,7 @@ using corofy::net::TcpListener;
 using corofy::net::TcpStream;
 using corofy::net::WriteAll;
 using corofy::testing::openFds;
+using corofy::testing::threadCount;
 using corofy::testing::Watchdog;
 using namespace std::chrono_literals;
 
@@ -289,6 +290,7 @@ TEST_F(StreamPairTest, DescriptorsAreCloseOnExecAndNonBlocking) {
 TEST(TcpTest, OwnersCloseTheirDescriptors) {
   Watchdog W("descriptors closed");
   int Before = openFds();
+  int ThreadsBefore = threadCount();
   {
     Runtime Rt;
     TcpListener Listener = loopbackListener();
@@ -306,9 +308,12 @@ TEST(TcpTest, OwnersCloseTheirDescriptors) {
         "localhost:" + std::to_string(Listener.local_addr().port()));
     (void)pollOnce(Rt, Named); // a lookup thread that is abandoned
   }
-  // The abandoned lookup may still hold a descriptor for a moment.
-  for (int I = 0; I != 100 && openFds() != Before; ++I)
+  // The abandoned lookup thread opens descriptors of its own (/etc/hosts, a
+  // resolver socket) until it ends, which may be just after a count that
+  // happened to match: wait for the thread, then count.
+  for (int I = 0; I != 1500 && threadCount() != ThreadsBefore; ++I)
     std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(threadCount(), ThreadsBefore) << "the lookup thread never ended";
   EXPECT_EQ(openFds(), Before);
 }
 

@@ -81,6 +81,15 @@ inline int openFds() {
   return Count;
 }
 
+/// The number of threads this process has.
+inline int threadCount() {
+  int Count = 0;
+  for ([[maybe_unused]] const auto &Entry :
+       std::filesystem::directory_iterator("/proc/self/task"))
+    ++Count;
+  return Count;
+}
+
 /// A non-blocking pipe, closed on destruction.
 struct Pipe {
   int Read = -1, Write = -1;

@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
 # Installs what corofy needs to build and test, from Debian bookworm's
 # packages. Installs only what is missing; needs root (or sudo) only then.
+#   scripts/install-deps.sh           the build and its tests
+#   scripts/install-deps.sh --bench   also the peers the benchmarks compare
+#                                     with (bench/; each is optional there)
 set -euo pipefail
 
 packages=(
   clang-19 libclang-19-dev llvm-19-dev llvm-19-tools libclang-rt-19-dev
   cmake ninja-build libgtest-dev libbenchmark-dev python3
-  rustc # bench/rust/peer.rs, the Rust rows of coroutine_bench (1.63 is enough)
-  libboost-context-dev # fcontext, the peer of fiber_bench's switch (optional)
-  # bench/tokio, the Tokio peer of runtime_bench: cargo builds it offline
-  # from the packaged crates in /usr/share/cargo/registry (tokio 1.24).
-  cargo librust-tokio-dev
 )
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(
+    rustc # bench/rust/peer.rs, the Rust rows of coroutine_bench (1.63 is enough)
+    libboost-context-dev # fcontext, the peer of fiber_bench's switch
+    # bench/tokio, the Tokio peer of runtime_bench: cargo builds it offline
+    # from the packaged crates in /usr/share/cargo/registry (tokio 1.24).
+    cargo librust-tokio-dev
+  )
+elif [ -n "${1:-}" ]; then
+  echo "usage: $0 [--bench]" >&2
+  exit 2
+fi
 
 missing=()
 for package in "${packages[@]}"; do

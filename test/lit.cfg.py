@@ -15,7 +15,7 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.corofy_obj_root, "test")
 
 config.environment["PATH"] = os.pathsep.join(
-    [config.corofy_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])]
+    [os.path.dirname(config.corofy_executable), config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])]
 )
 # Sanitizer runtimes print to stderr and fail the test on any finding.
 # allow_user_poisoning=0: see cmake/Sanitizers.cmake (the tool links an
@@ -38,26 +38,49 @@ cxxflags = " ".join(
         config.sanitizer_flags,
     ]
 )
-config.substitutions.append(("%corofy", os.path.join(config.corofy_tools_dir, "corofy")))
-config.substitutions.append(("%cxx", config.cxx + " " + cxxflags))
 config.substitutions.append(("%runtime", config.corofy_runtime_lib + " -pthread"))
 config.substitutions.append(("%inputs", inputs))
 config.substitutions.append(("%python", sys.executable))
 
-# The fiber backend must print what the state-machine backend prints: a
-# transform test runs `%fiber-exe | FileCheck ...` beside its own run, which
-# rewrites the test with --backend=fiber, builds it and runs it. Spelled out
-# here (lit expands %s and %t after these substitutions, not %corofy).
-config.substitutions.insert(
-    0,
-    (
-        "%fiber-exe",
+
+def program_substitutions(pch=None):
+    """%fiber-exe, %corofy and %cxx. With `pch`, corofy and the compiler read
+    corofy.hpp precompiled instead of parsing it again, which halves the time
+    of a test that rewrites, compiles and runs a program."""
+    corofy = config.corofy_executable
+    cxx = config.cxx + " " + cxxflags
+    if pch:
+        # The flags that must match the ones the header was precompiled with
+        # (see test/CMakeLists.txt).
+        matching = ["-O1", "-pthread"] + config.sanitizer_flags.split()
+        corofy += "".join(
+            " --extra-arg=" + flag for flag in matching + ["-include-pch", pch]
+        )
+        cxx += " -pthread -include-pch " + pch
+    runtime = config.corofy_runtime_lib + " -pthread"
+    # The fiber backend must print what the state-machine backend prints: a
+    # transform test runs `%fiber-exe | FileCheck ...` beside its own run,
+    # which rewrites the test with --backend=fiber, builds it and runs it.
+    # First and spelled out, since lit expands %s and %t after these
+    # substitutions, and would expand %corofy inside it too early.
+    fiber_exe = (
         "{corofy} --backend=fiber %s -o %t.fiber.cpp -- -I{inputs} && "
         "{cxx} %t.fiber.cpp {runtime} -o %t.fiber.exe && %t.fiber.exe".format(
-            corofy=os.path.join(config.corofy_tools_dir, "corofy"),
-            inputs=inputs,
-            cxx=config.cxx + " " + cxxflags,
-            runtime=config.corofy_runtime_lib + " -pthread",
-        ),
-    ),
+            corofy=corofy, inputs=inputs, cxx=cxx, runtime=runtime
+        )
+    )
+    return [("%fiber-exe", fiber_exe), ("%corofy", corofy), ("%cxx", cxx)]
+
+
+plain = program_substitutions()
+fast = program_substitutions(config.corofy_test_pch) if config.corofy_test_pch else plain
+# %corofy-pch and %cxx-pch: for the scripts that run corofy and the compiler
+# on many programs (Driver/no-crash.test, Random/). First, as %corofy is a
+# prefix of %corofy-pch.
+config.substitutions = (
+    [("%corofy-pch", fast[1][1]), ("%cxx-pch", fast[2][1])]
+    + plain
+    + config.substitutions
 )
+# test/Transform/lit.local.cfg puts these in place of the plain ones.
+config.corofy_pch_substitutions = fast

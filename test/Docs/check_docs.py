@@ -25,7 +25,7 @@ def run(command, **kwargs):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--corofy", required=True)
+    parser.add_argument("--corofy", required=True, help="the corofy command (an executable, maybe with options)")
     parser.add_argument("--cxx", required=True, help="compiler and flags")
     parser.add_argument("--runtime", required=True, help="link inputs")
     parser.add_argument("--work", required=True)
@@ -44,7 +44,7 @@ def main():
             with open(base + ".cpp", "w") as source:
                 source.write(match.group("code"))
             steps = [
-                [args.corofy, base + ".cpp", "-o", base + "_corofied.cpp"],
+                shlex.split(args.corofy) + [base + ".cpp", "-o", base + "_corofied.cpp"],
                 shlex.split(args.cxx)
                 + [base + "_corofied.cpp"]
                 + shlex.split(args.runtime)

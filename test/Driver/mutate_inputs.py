@@ -41,7 +41,7 @@ def mutate(text, rng):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--corofy", required=True)
+    parser.add_argument("--corofy", required=True, help="the corofy command (an executable, maybe with options)")
     parser.add_argument("--inputs", required=True, help="include directory")
     parser.add_argument("--work", required=True)
     parser.add_argument("--cxx", help="compiler and flags to check outputs with")
@@ -65,7 +65,7 @@ def main():
         if os.path.exists(out):
             os.remove(out)
         run = subprocess.run(
-            [args.corofy, case, "-o", out, "--", "-I" + args.inputs],
+            shlex.split(args.corofy) + [case, "-o", out, "--", "-I" + args.inputs],
             capture_output=True, text=True, timeout=120)
         crashed = run.returncode not in (0, 1) or "PLEASE submit a bug report" in run.stderr \
             or "Stack dump" in run.stderr

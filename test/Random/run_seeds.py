@@ -87,7 +87,7 @@ def check_seed(seed, args):
             suffix = "" if backend == "state-machine" else "." + backend
             out, exe = co_out.replace(".cpp", suffix + ".cpp"), co_exe.replace(".exe", suffix + ".exe")
             run("corofy --backend=" + backend,
-                [args.corofy, "--backend=" + backend, co_src, "-o", out, "--", "-std=c++20", "-I" + SUPPORT_DIR],
+                shlex.split(args.corofy) + ["--backend=" + backend, co_src, "-o", out, "--", "-std=c++20", "-I" + SUPPORT_DIR],
                 args.timeout)
             run("compile the corofied program (%s)" % backend, cxx + [out] + runtime + ["-o", exe], args.timeout)
             got = run("run the corofied program (%s)" % backend, [exe], args.timeout)
@@ -116,7 +116,7 @@ def main():
     ap = argparse.ArgumentParser(description="differential test of corofy over random programs")
     ap.add_argument("--first", type=int, default=1, help="first seed")
     ap.add_argument("--count", type=int, default=12, help="number of seeds")
-    ap.add_argument("--corofy", required=True, help="the corofy executable")
+    ap.add_argument("--corofy", required=True, help="the corofy command (an executable, maybe with options)")
     ap.add_argument("--cxx", required=True, help="compiler command with its flags")
     ap.add_argument("--runtime", default="", help="libraries to link (the runtime)")
     ap.add_argument("--work", required=True, help="directory for the files of each seed")

@@ -97,6 +97,17 @@ static cl::opt<std::string> DepFile(
              "corofy when any of them changes (one input only)"),
     cl::value_desc("file"), cl::cat(CorofyCategory));
 
+static cl::list<std::string> ExtraArgs(
+    "extra-arg",
+    cl::desc("Append <flag> to the compiler flags of every input (after "
+             "those of a compilation database or '--'); may be repeated"),
+    cl::value_desc("flag"), cl::cat(CorofyCategory));
+
+static cl::list<std::string> ExtraArgsBefore(
+    "extra-arg-before",
+    cl::desc("Like --extra-arg, but put <flag> before the other flags"),
+    cl::value_desc("flag"), cl::cat(CorofyCategory));
+
 static cl::extrahelp MoreHelp(R"(
 corofy rewrites each function declared to return coroutine<T> into a state
 machine class with a poll(corofy::Context&) method; every wait(f) becomes a
@@ -115,6 +126,8 @@ Examples:
   corofy -p build src/a.cpp src/b.cpp  uses build/compile_commands.json
   corofy --check main.cpp              fails with a diff if main_corofied.cpp
                                        is out of date
+  corofy -p build --extra-arg=-DNDEBUG src/a.cpp
+                                       adds a flag to the database's
   corofy main.cpp -o out.cpp --depfile out.cpp.d
 )");
 
@@ -320,7 +333,15 @@ int main(int argc, const char **argv) {
                         Extra.begin(), Extra.end());
         return Adjusted;
       };
-  Tool.appendArgumentsAdjuster(AddCorofyFlags);
+  // Every parse of an input sees the same flags: the --extra-arg ones last,
+  // so that they win.
+  ArgumentsAdjuster InputFlags = combineAdjusters(
+      AddCorofyFlags,
+      combineAdjusters(getInsertArgumentAdjuster(
+                           ExtraArgsBefore, ArgumentInsertPosition::BEGIN),
+                       getInsertArgumentAdjuster(ExtraArgs,
+                                                 ArgumentInsertPosition::END)));
+  Tool.appendArgumentsAdjuster(InputFlags);
 
   corofy::RewriteOptions Options;
   Options.LineDirectives = LineDirectives;
@@ -352,7 +373,7 @@ int main(int argc, const char **argv) {
       // The layout is the compiler's: parse the rewritten file, in memory,
       // in place of the input and with the input's flags.
       ClangTool Second(*Database, {Source});
-      Second.appendArgumentsAdjuster(AddCorofyFlags);
+      Second.appendArgumentsAdjuster(InputFlags);
       Second.mapVirtualFile(Source, Text);
       std::vector<std::unique_ptr<clang::ASTUnit>> ASTs;
       if (Second.buildASTs(ASTs) != 0 || ASTs.size() != 1 ||
