@@ -399,7 +399,7 @@ private:
   std::string endTemporaries(size_t Mark, SourceLocation Loc);
   bool lowerStatement(const Stmt *S);
   std::string walkBlock(const CompoundStmt *Block, bool EndReachable = true,
-                        bool TailInside = false);
+                        bool TailInside = false, bool AfterStart = false);
   bool walkStatement(const Stmt *S, bool &OpenedBrace);
   void walkSubstatement(const Stmt *S, SourceLocation Opener,
                         const std::string &Start = "",
@@ -1262,9 +1262,13 @@ void Emitter::emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace) {
       After += "\n" + Indent + Sync;
     OS << After;
   }
-  OS << "\n" << lineDirective(W.Statement->getEndLoc());
+  // The rest of the statement's source line follows: without a directive it
+  // ends the last line written here; with one, it must start a line of its
+  // own, which the directive numbers as the statement's last line.
+  std::string Directive = lineDirective(W.Statement->getEndLoc());
+  OS << "\n" << Directive;
   std::string Result = OS.str();
-  if (!Result.empty() && Result.back() == '\n')
+  if (Directive.empty() && !Result.empty() && Result.back() == '\n')
     Result.pop_back();
   R.ReplaceText(statementRange(W.Statement, SM, LangOpts), Result);
 }
@@ -1305,8 +1309,10 @@ std::string Emitter::popLive(size_t Mark) {
 /// were all declared after them (a local declared before a wait in its block
 /// is a frame object). With \p TailInside (the body or branch of a control
 /// statement) they are placed inside the block instead, before its brace.
+/// \p AfterStart says that statements were put after the block's opening
+/// brace already (a loop's lowered condition).
 std::string Emitter::walkBlock(const CompoundStmt *Block, bool EndReachable,
-                               bool TailInside) {
+                               bool TailInside, bool AfterStart) {
   size_t LiveMark = Live.size();
   bool OpenedBrace = false;
   for (const Stmt *S : Block->body())
@@ -1315,7 +1321,10 @@ std::string Emitter::walkBlock(const CompoundStmt *Block, bool EndReachable,
   std::string Indent = lineIndent(SM, Block->getRBracLoc());
   // A brace opened for a local initialized by the block's last wait closes
   // where the block ends.
-  std::string Close = OpenedBrace ? "  }\n" + Indent : "";
+  // With --line-directives, a line break put before the block's brace is
+  // followed by a directive that numbers the brace's line again.
+  std::string Resync = lineDirective(Block->getRBracLoc());
+  std::string Close = OpenedBrace ? "  }\n" + Resync + Indent : "";
   std::string Tail = popLive(LiveMark);
   if (EndReachable && !Tail.empty())
     if (std::string Sync = syncState(Block->getRBracLoc()); !Sync.empty())
@@ -1341,9 +1350,16 @@ std::string Emitter::walkBlock(const CompoundStmt *Block, bool EndReachable,
                     needsDestruction(Var->getType());
            });
   });
-  std::string Text = Close;
+  std::string Text = OpenedBrace ? "  }\n" + Indent : "";
   if (Wrap) {
-    R.InsertTextAfterToken(Block->getLBracLoc(), " {");
+    // On a line of its own after statements, or it would seem to belong to
+    // the `if (!c) break;` before it (-Wmisleading-indentation).
+    // (With --line-directives, the start ended with a directive line.)
+    R.InsertTextAfterToken(
+        Block->getLBracLoc(),
+        !AfterStart                ? std::string(" {")
+        : Options.LineDirectives ? Indent + "  {"
+                                   : "\n" + Indent + "  {");
     Text += "  }\n" + Indent;
   }
   StringRef Lines(Tail);
@@ -1352,6 +1368,8 @@ std::string Emitter::walkBlock(const CompoundStmt *Block, bool EndReachable,
     Text += "  " + Line.str() + "\n" + Indent;
     Lines = Rest;
   }
+  if (!Resync.empty())
+    Text.insert(Text.size() - Indent.size(), Resync);
   R.InsertTextBefore(Block->getRBracLoc(), Text);
   return "";
 }
@@ -1702,12 +1720,18 @@ bool Emitter::walkControl(
 void Emitter::placeAround(const Stmt *S, const std::string &Before,
                           std::string After) {
   std::string Indent = lineIndent(SM, S->getBeginLoc());
+  // With --line-directives, the statement and the rest of its last line
+  // get their lines' numbers again after the inserted lines.
   if (!Before.empty())
-    R.InsertTextBefore(S->getBeginLoc(), indentLines(Before, Indent) + Indent);
+    R.InsertTextBefore(S->getBeginLoc(), indentLines(Before, Indent) +
+                                             lineDirective(S->getBeginLoc()) +
+                                             Indent);
   if (!After.empty()) {
     After.pop_back();
+    std::string Resync = lineDirective(statementEnd(S, SM, LangOpts));
     R.InsertTextAfterToken(statementEnd(S, SM, LangOpts),
-                           "\n" + Indent + indentLines(After, Indent));
+                           "\n" + Indent + indentLines(After, Indent) +
+                               (Resync.empty() ? "" : "\n" + Resync));
   }
 }
 
@@ -1937,14 +1961,19 @@ void Emitter::walkSubstatement(const Stmt *S, SourceLocation Opener,
   if (Block) {
     if (!Start.empty()) {
       std::string Text = Indented(Start);
-      Text.pop_back(); // the block's own line break follows
-      R.InsertTextAfterToken(Block->getLBracLoc(), "\n" + Text);
+      // The block's own line break follows; with --line-directives, after a
+      // directive that numbers the rest of the brace's line again.
+      std::string Resync = lineDirective(Block->getLBracLoc());
+      if (Resync.empty())
+        Text.pop_back();
+      R.InsertTextAfterToken(Block->getLBracLoc(), "\n" + Text + Resync);
     }
     if (!End.empty())
       R.InsertTextBefore(Block->getRBracLoc(),
                          Indented(End).substr(OuterIndent.size()) +
                              OuterIndent);
-    walkBlock(Block, /*EndReachable=*/true, /*TailInside=*/true);
+    walkBlock(Block, /*EndReachable=*/true, /*TailInside=*/true,
+              /*AfterStart=*/!Start.empty());
     return;
   }
   size_t Mark = Live.size();
@@ -1961,7 +1990,7 @@ void Emitter::walkSubstatement(const Stmt *S, SourceLocation Opener,
   std::string Indent = lineIndent(SM, S->getBeginLoc());
   std::string Open = " {";
   if (!Start.empty())
-    Open += "\n" + Indented(Start);
+    Open += "\n" + Indented(Start) + lineDirective(S->getBeginLoc());
   R.InsertTextAfterToken(Opener, Open);
   std::string Close = OpenedBrace ? "\n" + OuterIndent + "}" : "";
   if (!Tail.empty()) {
@@ -1973,8 +2002,10 @@ void Emitter::walkSubstatement(const Stmt *S, SourceLocation Opener,
     EndText.pop_back();
     Close += "\n" + EndText;
   }
+  std::string Resync = lineDirective(statementEnd(S, SM, LangOpts));
   R.InsertTextAfterToken(statementEnd(S, SM, LangOpts),
-                         Close + "\n" + OuterIndent + "}");
+                         Close + "\n" + OuterIndent + "}" +
+                             (Resync.empty() ? "" : "\n" + Resync));
 }
 
 //===----------------------------------------------------------------------===//
@@ -2333,9 +2364,11 @@ bool Emitter::lowerStatement(const Stmt *S) {
   }
   Out.pop_back();
   std::string Indent = lineIndent(SM, S->getBeginLoc());
+  // As after a wait statement: the rest of the source line starts a line
+  // of its own after the directive.
   std::string Directive = lineDirective(S->getEndLoc());
   if (!Directive.empty())
-    Out += "\n" + Directive.substr(0, Directive.size() - 1);
+    Out += "\n" + Directive;
   R.ReplaceText(statementRange(S, SM, LangOpts), indentLines(Out, Indent));
   return true;
 }
@@ -2369,7 +2402,7 @@ std::string Emitter::pollText(bool Inline) {
   OS << "  default:\n    corofy::frame::polled_after_completion(\""
      << DisplayName << "\");\n  }\n";
   // The body as the user wrote it, between its braces.
-  OS << "  {" << "\n" << lineDirective(Body->getLBracLoc());
+  OS << "  {\n";
   std::string Inner = text(CharSourceRange::getCharRange(
       Body->getLBracLoc().getLocWithOffset(1), Body->getRBracLoc()));
   for (const auto &Label : UnusedLabels) {
@@ -2385,8 +2418,20 @@ std::string Emitter::pollText(bool Inline) {
     }
   }
   StringRef InnerRef(Inner);
-  if (InnerRef.starts_with("\n"))
+  // The body's text starts after its brace; without the rest of the brace's
+  // line, it starts on the next line.
+  unsigned FirstLineAfterBrace = 0;
+  if (InnerRef.starts_with("\n")) {
     InnerRef = InnerRef.drop_front();
+    FirstLineAfterBrace = 1;
+  }
+  if (Options.LineDirectives) {
+    PresumedLoc Brace =
+        SM.getPresumedLoc(SM.getExpansionLoc(Body->getLBracLoc()));
+    OS << llvm::formatv("#line {0} \"{1}\"\n",
+                        Brace.getLine() + FirstLineAfterBrace,
+                        Brace.getFilename());
+  }
   OS << InnerRef.rtrim(" \t");
   if (!InnerRef.rtrim(" \t").ends_with("\n"))
     OS << "\n";
