@@ -32,7 +32,9 @@
 // sides interleaved within each round so that a change in machine load hits
 // both alike; the table has medians.
 //
-// Usage: runtime_bench [milliseconds per spawn/pingpong measurement, def. 100]
+// Usage: runtime_bench [MS [BENCH...]]
+//   MS     milliseconds per spawn/pingpong measurement (default 100);
+//   BENCH  spawn, pingpong or sleeps100k: run only those (default: all).
 // The environment variable COROFY_BENCH_TOKIO_PEER, if set, names the Tokio
 // peer to run instead of the one the build made (empty: no Tokio rows).
 // Exits non-zero if a side computes a wrong result.
@@ -331,9 +333,9 @@ int sleepsChild(Flavor F, std::uint64_t Count, std::uint64_t Ms) {
     corofy::Runtime Rt(optionsFor(F));
     BenchClock::time_point Start = BenchClock::now();
     Done = Rt.block_on(SleepsFuture(Count, std::chrono::milliseconds(Ms)));
-    WallMs = std::chrono::duration<double, std::milli>(BenchClock::now() -
-                                                       Start)
-                 .count();
+    WallMs =
+        std::chrono::duration<double, std::milli>(BenchClock::now() - Start)
+            .count();
   }
   std::printf("corofy sleeps %s wall_ms=%.3f start_rss_kib=%ld tasks=%llu\n",
               flavorName(F), WallMs, StartRss,
@@ -504,15 +506,28 @@ int main(int Argc, char **Argv) {
                        std::strtoull(Argv[4], nullptr, 10));
   }
   double TargetMs = 100;
+  std::vector<std::string> Only; // the benchmarks to run; empty: all
   if (Argc > 1) {
     TargetMs = std::atof(Argv[1]);
-    if (!(TargetMs > 0)) {
+    for (int I = 2; I < Argc; ++I)
+      Only.push_back(Argv[I]);
+    bool Known =
+        std::all_of(Only.begin(), Only.end(), [](const std::string &B) {
+          return B == "spawn" || B == "pingpong" || B == "sleeps100k";
+        });
+    if (!(TargetMs > 0) || !Known) {
       std::fprintf(stderr,
-                   "usage: %s [milliseconds per spawn/pingpong measurement]\n",
+                   "usage: %s [MS [spawn|pingpong|sleeps100k...]]\n"
+                   "  MS: milliseconds per spawn/pingpong measurement "
+                   "(default 100)\n",
                    Argv[0]);
       return 2;
     }
   }
+  auto selected = [&](const char *Bench) {
+    return Only.empty() ||
+           std::find(Only.begin(), Only.end(), Bench) != Only.end();
+  };
 
   std::string Self = selfPath();
   std::string TokioPath = tokioPeerPath();
@@ -548,29 +563,34 @@ int main(int Argc, char **Argv) {
   for (int Round = 0; Round < Rounds; ++Round) {
     // spawn and pingpong: corofy in this process, then Tokio in one run of
     // the peer.
-    for (Flavor F : Flavors) {
-      double Ns = measure(F, TargetMs, SpawnBatch, SpawnSum, spawnBatch);
-      T.row("spawn", flavorName(F), "corofy", "ns/task").Samples.push_back(Ns);
-    }
-    for (Flavor F : Flavors) {
-      double Ns =
-          measure(F, TargetMs, PingPongBatch, PingPongBatch, pingPongBatch);
-      T.row("pingpong", flavorName(F), "corofy", "ns/roundtrip")
-          .Samples.push_back(Ns);
-    }
-    if (TokioRunning) {
+    std::vector<std::string> InProcess;
+    for (const char *Bench : {"spawn", "pingpong"})
+      if (selected(Bench))
+        InProcess.push_back(Bench);
+    for (Flavor F : Flavors)
+      if (selected("spawn"))
+        T.row("spawn", flavorName(F), "corofy", "ns/task")
+            .Samples.push_back(
+                measure(F, TargetMs, SpawnBatch, SpawnSum, spawnBatch));
+    for (Flavor F : Flavors)
+      if (selected("pingpong"))
+        T.row("pingpong", flavorName(F), "corofy", "ns/roundtrip")
+            .Samples.push_back(measure(F, TargetMs, PingPongBatch,
+                                       PingPongBatch, pingPongBatch));
+    if (TokioRunning && !InProcess.empty()) {
       char Ms[32];
       std::snprintf(Ms, sizeof Ms, "%.0f", std::max(TargetMs, 1.0));
-      ChildResult R = runChild({TokioPath, "inproc", Ms});
+      std::vector<std::string> Args = {TokioPath, "inproc", Ms};
+      Args.insert(Args.end(), InProcess.begin(), InProcess.end());
+      ChildResult R = runChild(Args);
       if (!R.Ok) {
         tokioFailed(R.Error);
       } else {
         if (auto V = lineStarting(R.Output, "version "))
           TokioVersion = V->substr(8);
-        for (const char *Bench : {"spawn", "pingpong"})
+        for (const std::string &Bench : InProcess)
           for (Flavor F : Flavors) {
-            std::string Prefix =
-                std::string("tokio ") + Bench + " " + flavorName(F) + " ";
+            std::string Prefix = "tokio " + Bench + " " + flavorName(F) + " ";
             auto Line = lineStarting(R.Output, Prefix);
             auto Ns = Line ? field(*Line, "ns") : std::nullopt;
             auto Check = Line ? field(*Line, "check") : std::nullopt;
@@ -578,14 +598,13 @@ int main(int Argc, char **Argv) {
               tokioFailed("no line '" + Prefix + "...'");
               continue;
             }
-            std::uint64_t Expected =
-                std::strcmp(Bench, "spawn") == 0 ? SpawnSum : PingPongBatch;
+            bool Spawn = Bench == "spawn";
+            std::uint64_t Expected = Spawn ? SpawnSum : PingPongBatch;
             double Value = std::strtod(Ns->c_str(), nullptr);
             if (std::strtoull(Check->c_str(), nullptr, 10) != Expected)
               Value = -1;
             T.row(Bench, flavorName(F), "tokio",
-                  std::strcmp(Bench, "spawn") == 0 ? "ns/task"
-                                                   : "ns/roundtrip")
+                  Spawn ? "ns/task" : "ns/roundtrip")
                 .Samples.push_back(Value);
           }
       }
@@ -593,6 +612,8 @@ int main(int Argc, char **Argv) {
 
     // sleeps: one child process per side and flavor.
     for (Flavor F : Flavors) {
+      if (!selected(SleepsBench))
+        break;
       std::string Count = std::to_string(SleepTasks);
       std::string Ms = std::to_string(SleepMs);
       std::vector<std::pair<const char *, std::vector<std::string>>> Sides = {
@@ -602,9 +623,9 @@ int main(int Argc, char **Argv) {
             {"tokio", {TokioPath, "sleeps", flavorName(F), Count, Ms}});
       for (auto &[Side, Args] : Sides) {
         ChildResult R = runChild(Args);
-        auto Line = R.Ok ? lineStarting(R.Output, std::string(Side) +
-                                                      " sleeps ")
-                         : std::nullopt;
+        auto Line = R.Ok
+                        ? lineStarting(R.Output, std::string(Side) + " sleeps ")
+                        : std::nullopt;
         auto Wall = Line ? field(*Line, "wall_ms") : std::nullopt;
         auto StartRss = Line ? field(*Line, "start_rss_kib") : std::nullopt;
         auto Tasks = Line ? field(*Line, "tasks") : std::nullopt;
@@ -626,8 +647,8 @@ int main(int Argc, char **Argv) {
                                 std::strtol(StartRss->c_str(), nullptr, 10)) /
             1024;
         T.row(SleepsBench, flavorName(F), Side, "ms wall")
-            .Samples.push_back(
-                Complete ? std::strtod(Wall->c_str(), nullptr) : -1);
+            .Samples.push_back(Complete ? std::strtod(Wall->c_str(), nullptr)
+                                        : -1);
         T.row(SleepsBench, flavorName(F), Side, "MiB peak")
             .Samples.push_back(PeakMiB);
         T.row(SleepsBench, flavorName(F), Side, "MiB grown")

@@ -24,8 +24,9 @@
 // trip. Rust 1.63 (Debian bookworm's rustc) must compile it.
 //
 // Usage (runtime_bench runs it; the lines are for it to read):
-//   tokio_peer inproc MS                  one measurement of spawn and
-//                                         pingpong on each scheduler:
+//   tokio_peer inproc MS [BENCH...]       one measurement of spawn and
+//                                         pingpong (or of the BENCHes
+//                                         named) on each scheduler:
 //       tokio <bench> <flavor> ns=.. ops=.. check=..
 //   tokio_peer sleeps FLAVOR COUNT MS     one sleeps run on FLAVOR:
 //       tokio sleeps <flavor> wall_ms=.. start_rss_kib=.. tasks=..
@@ -69,7 +70,10 @@ impl Flavor {
                 b
             }
         };
-        builder.enable_all().build().expect("building the Tokio runtime")
+        builder
+            .enable_all()
+            .build()
+            .expect("building the Tokio runtime")
     }
 }
 
@@ -282,11 +286,16 @@ fn main() {
     match args.get(1).map(|s| s.as_str()) {
         Some("inproc") => {
             let target = Duration::from_millis(number(2));
+            let selected = |bench: &str| args.len() <= 3 || args[3..].iter().any(|a| a == bench);
             for flavor in [Flavor::Current, Flavor::Multi2] {
-                measure("spawn", flavor, target, SPAWN_BATCH, spawn_batch);
+                if selected("spawn") {
+                    measure("spawn", flavor, target, SPAWN_BATCH, spawn_batch);
+                }
             }
             for flavor in [Flavor::Current, Flavor::Multi2] {
-                measure("pingpong", flavor, target, PINGPONG_BATCH, pingpong_batch);
+                if selected("pingpong") {
+                    measure("pingpong", flavor, target, PINGPONG_BATCH, pingpong_batch);
+                }
             }
         }
         Some("sleeps") => {
