@@ -77,7 +77,7 @@ using corofy::Poll;
 using corofy::Waker;
 using BenchClock = std::chrono::steady_clock;
 
-constexpr int Rounds = 5;
+constexpr int Rounds = 7;
 constexpr std::uint64_t SpawnBatch = 10'000;
 constexpr std::uint64_t PingPongBatch = 2'000;
 constexpr std::uint64_t SleepTasks = 100'000;
@@ -539,6 +539,16 @@ int main(int Argc, char **Argv) {
                       : "no Tokio rows: the build did not find cargo and "
                         "Debian's tokio crate (see bench/CMakeLists.txt)";
   bool TokioRunning = !TokioPath.empty();
+  // From the peer's first line, `version tokio=X rustc=rustc_Y`.
+  auto noteTokioVersion = [&](const std::string &Output) {
+    auto Line = lineStarting(Output, "version ");
+    auto Tokio = Line ? field(*Line, "tokio") : std::nullopt;
+    auto Rustc = Line ? field(*Line, "rustc") : std::nullopt;
+    if (!Tokio || !Rustc)
+      return;
+    std::replace(Rustc->begin(), Rustc->end(), '_', ' ');
+    TokioVersion = *Tokio + " (" + *Rustc + ", cargo --release, LTO)";
+  };
   auto tokioFailed = [&](const std::string &Why) {
     TokioRunning = false;
     TokioStatus = "no Tokio rows: Tokio peer " + TokioPath + ": " + Why;
@@ -586,8 +596,7 @@ int main(int Argc, char **Argv) {
       if (!R.Ok) {
         tokioFailed(R.Error);
       } else {
-        if (auto V = lineStarting(R.Output, "version "))
-          TokioVersion = V->substr(8);
+        noteTokioVersion(R.Output);
         for (const std::string &Bench : InProcess)
           for (Flavor F : Flavors) {
             std::string Prefix = "tokio " + Bench + " " + flavorName(F) + " ";
@@ -623,6 +632,8 @@ int main(int Argc, char **Argv) {
             {"tokio", {TokioPath, "sleeps", flavorName(F), Count, Ms}});
       for (auto &[Side, Args] : Sides) {
         ChildResult R = runChild(Args);
+        if (R.Ok && std::strcmp(Side, "tokio") == 0)
+          noteTokioVersion(R.Output);
         auto Line = R.Ok
                         ? lineStarting(R.Output, std::string(Side) + " sleeps ")
                         : std::nullopt;
@@ -669,7 +680,7 @@ int main(int Argc, char **Argv) {
 
   std::printf("corofy's Runtime (clang %s) vs Tokio", __clang_version__);
   if (!TokioVersion.empty())
-    std::printf(" (%s, cargo --release, LTO)", TokioVersion.c_str());
+    std::printf(" %s", TokioVersion.c_str());
   std::printf("\nmedian of %d rounds; spawn, pingpong: ~%.0f ms per "
               "measurement; sleeps100k: one process per run\n\n",
               Rounds, TargetMs);
