@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace corofy::detail {
@@ -42,6 +43,45 @@ inline std::unique_lock<std::mutex> lock_spinning(std::mutex &mutex) {
   }
   return std::unique_lock<std::mutex>(mutex);
 }
+
+/// An intrusive FIFO of tasks, linked through TaskHeader::next_.
+struct TaskQueue {
+  TaskHeader *head = nullptr, *tail = nullptr;
+
+  bool empty() const noexcept { return !head; }
+  void push(TaskHeader &task) noexcept {
+    task.next_ = nullptr;
+    if (tail)
+      tail->next_ = &task;
+    else
+      head = &task;
+    tail = &task;
+  }
+  /// The first task, taken off; null when empty.
+  TaskHeader *pop() noexcept {
+    TaskHeader *task = head;
+    if (task && !(head = task->next_))
+      tail = nullptr;
+    return task;
+  }
+  /// Moves the tasks of `other` to the tail of this queue.
+  void append(TaskQueue &other) noexcept {
+    if (other.empty())
+      return;
+    if (tail)
+      tail->next_ = other.head;
+    else
+      head = other.head;
+    tail = std::exchange(other.tail, nullptr);
+    other.head = nullptr;
+  }
+  /// Moves the tasks of `other` to the head of this queue.
+  void prepend(TaskQueue &other) noexcept {
+    other.append(*this);
+    std::swap(head, other.head);
+    std::swap(tail, other.tail);
+  }
+};
 
 /// The waker of a block_on() future. In a current-thread runtime `core` is
 /// set and the blocked thread runs the core until woken; otherwise the
@@ -103,23 +143,7 @@ public:
   struct Runner {
     Core *core;
     BlockOnState *main;
-    TaskHeader *head = nullptr, *tail = nullptr;
-
-    void push(TaskHeader &task) noexcept {
-      task.next_ = nullptr;
-      if (tail)
-        tail->next_ = &task;
-      else
-        head = &task;
-      tail = &task;
-    }
-    TaskHeader *pop() noexcept {
-      TaskHeader *task = head;
-      head = task->next_;
-      if (!head)
-        tail = nullptr;
-      return task;
-    }
+    TaskQueue queue;
   };
 
 private:
@@ -142,6 +166,12 @@ private:
   /// into the worker's LIFO slot, at most MaxLifoPolls in a row; returns
   /// how many it ran.
   unsigned run_on_worker(Worker &worker, TaskHeader &task);
+  /// Turns the reactor on this thread as its driver (`justLook`: without
+  /// blocking), then hands the driver's role to an idle thread; mutex_ held
+  /// on entry and on return, released meanwhile.
+  void drive_locked(std::unique_lock<std::mutex> &lock, bool justLook);
+  /// Waits on idle_ until notified; mutex_ held, released meanwhile.
+  void sleep_locked(std::unique_lock<std::mutex> &lock);
   /// run() for a worker, and for a thread in a current-thread block_on().
   void run_worker(Worker &worker);
   void run_main(BlockOnState &main);
@@ -156,14 +186,14 @@ private:
 
   std::mutex mutex_;
   std::condition_variable idle_;
-  TaskHeader *head_ = nullptr, *tail_ = nullptr; // the FIFO run queue
+  TaskQueue queue_; // the shared run queue
   std::size_t queued_ = 0;
   TaskHeader *owned_ = nullptr; // live tasks, linked
   std::size_t owned_count_ = 0;
   unsigned idle_threads_ = 0; // threads waiting on idle_
   unsigned notified_ = 0;     // idle_ notifications not yet taken up
   bool spinning_ = false;     // a worker looks for tasks before it sleeps
-  std::atomic<bool> has_tasks_{false}; // head_ != nullptr, for the spinner
+  std::atomic<bool> has_tasks_{false}; // !queue_.empty(), for the spinner
   bool driving_ = false;               // a thread is inside reactor_->turn()
   bool unparked_ = false; // turn() interrupted for tasks, not returned
   bool closed_ = false;   // shutting down: no more tasks run

@@ -152,8 +152,7 @@ void Core::shutdown() {
   TaskHeader *queued;
   {
     auto lock = lock_spinning(mutex_);
-    queued = std::exchange(head_, nullptr);
-    tail_ = nullptr;
+    queued = std::exchange(queue_, TaskQueue()).head;
     queued_ = 0;
   }
   while (queued)
@@ -181,12 +180,7 @@ void Core::shutdown() {
 }
 
 Core::Wake Core::push_locked(TaskHeader &task, bool wake) {
-  task.next_ = nullptr;
-  if (tail_)
-    tail_->next_ = &task;
-  else
-    head_ = &task;
-  tail_ = &task;
+  queue_.push(task);
   ++queued_;
   has_tasks_.store(true, std::memory_order_relaxed);
   return wake ? wake_one_locked() : Wake::None;
@@ -214,21 +208,18 @@ void Core::deliver(Wake wake) noexcept {
 }
 
 TaskHeader *Core::pop_locked() noexcept {
-  TaskHeader *task = head_;
+  TaskHeader *task = queue_.pop();
   if (task) {
-    head_ = task->next_;
-    if (!head_) {
-      tail_ = nullptr;
-      has_tasks_.store(false, std::memory_order_relaxed);
-    }
     --queued_;
+    if (queue_.empty())
+      has_tasks_.store(false, std::memory_order_relaxed);
   }
   return task;
 }
 
 void Core::schedule(TaskHeader &task) {
   if (Runner *runner = CurrentRunner; runner && runner->core == this) {
-    runner->push(task); // run_main() looks at nothing else first
+    runner->queue.push(task); // run_main() looks at nothing else first
     return;
   }
   Wake wake;
@@ -291,7 +282,7 @@ void Core::spawn(TaskHeader &task) {
       ++owned_count_;
       if (Runner *runner = CurrentRunner; runner && runner->core == this) {
         lock.unlock();
-        runner->push(task);
+        runner->queue.push(task);
         return;
       }
       Wake wake = push_locked(task);
@@ -327,6 +318,33 @@ std::size_t Core::live_tasks() {
   return owned_count_;
 }
 
+void Core::drive_locked(std::unique_lock<std::mutex> &lock, bool justLook) {
+  driving_ = true;
+  lock.unlock();
+  Dispatching = true;
+  reactor_->turn(justLook
+                     ? std::optional<Clock::duration>(Clock::duration::zero())
+                     : std::nullopt);
+  Dispatching = false;
+  lock = lock_spinning(mutex_);
+  driving_ = false;
+  unparked_ = false;
+  if (idle_threads_ && !notified_) {
+    ++notified_; // hand the driver's role on
+    lock.unlock();
+    idle_.notify_one();
+    lock = lock_spinning(mutex_);
+  }
+}
+
+void Core::sleep_locked(std::unique_lock<std::mutex> &lock) {
+  ++idle_threads_;
+  idle_.wait(lock);
+  --idle_threads_;
+  if (notified_)
+    --notified_; // this thread took the notification (or another will)
+}
+
 void Core::run(BlockOnState *main) {
   if (main)
     run_main(*main);
@@ -335,33 +353,22 @@ void Core::run(BlockOnState *main) {
 }
 
 void Core::take_queue_locked(Runner &runner) noexcept {
-  if (!head_)
-    return;
-  if (runner.tail)
-    runner.tail->next_ = head_;
-  else
-    runner.head = head_;
-  runner.tail = tail_;
-  head_ = tail_ = nullptr;
+  runner.queue.append(queue_);
   queued_ = 0;
   has_tasks_.store(false, std::memory_order_relaxed);
 }
 
 void Core::return_queue_locked(Runner &runner) noexcept {
-  if (!runner.head)
+  if (runner.queue.empty())
     return;
-  for (TaskHeader *task = runner.head; task; task = task->next_)
+  for (TaskHeader *task = runner.queue.head; task; task = task->next_)
     ++queued_;
-  runner.tail->next_ = head_;
-  if (!head_)
-    tail_ = runner.tail;
-  head_ = runner.head;
-  runner.head = runner.tail = nullptr;
+  queue_.prepend(runner.queue);
   has_tasks_.store(true, std::memory_order_relaxed);
 }
 
 void Core::run_main(BlockOnState &main) {
-  Runner runner{this, &main};
+  Runner runner{this, &main, {}};
   CurrentRunner = &runner;
   unsigned sinceReactor = 0;
   auto lock = lock_spinning(mutex_);
@@ -379,17 +386,17 @@ void Core::run_main(BlockOnState &main) {
       sinceReactor = 0; // another thread is watching the reactor
     bool checkReactor = sinceReactor >= TasksPerReactorCheck;
     if (!checkReactor) {
-      if (runner.head) {
+      if (!runner.queue.empty()) {
         // Run this thread's tasks without the lock; look at the shared
         // queue (other threads' wakes) every SharedQueueInterval tasks.
         lock.unlock();
-        for (unsigned burst = 0; runner.head && burst != SharedQueueInterval;
-             ++burst) {
+        for (unsigned burst = 0;
+             !runner.queue.empty() && burst != SharedQueueInterval; ++burst) {
           if (!ahead && main.notified.load(std::memory_order_relaxed))
             break;
           if (ahead)
             --ahead;
-          run_task(*runner.pop());
+          run_task(*runner.queue.pop());
           if (++sinceReactor == TasksPerReactorCheck)
             break;
         }
@@ -400,36 +407,17 @@ void Core::run_main(BlockOnState &main) {
     }
     if (!driving_) {
       // Block in epoll_wait only when there is nothing to run.
-      driving_ = true;
-      lock.unlock();
-      Dispatching = true;
-      reactor_->turn(
-          checkReactor ? std::optional<Clock::duration>(Clock::duration::zero())
-                       : std::nullopt);
-      Dispatching = false;
+      drive_locked(lock, checkReactor);
       sinceReactor = 0;
-      lock = lock_spinning(mutex_);
-      driving_ = false;
-      unparked_ = false;
-      if (idle_threads_ && !notified_) {
-        ++notified_; // hand the driver's role on
-        lock.unlock();
-        idle_.notify_one();
-        lock = lock_spinning(mutex_);
-      }
       continue;
     }
-    ++idle_threads_;
-    idle_.wait(lock);
-    --idle_threads_;
-    if (notified_)
-      --notified_; // this thread took the notification (or another will)
+    sleep_locked(lock);
   }
   // The tasks left go back to the shared queue, ahead of those queued since,
   // for the next block_on() or another thread inside one.
   CurrentRunner = nullptr;
   return_queue_locked(runner);
-  Wake wake = head_ ? wake_one_locked() : Wake::None;
+  Wake wake = queue_.empty() ? Wake::None : wake_one_locked();
   lock.unlock();
   deliver(wake);
 }
@@ -442,7 +430,7 @@ void Core::run_worker(Worker &worker) {
     if (!checkReactor) {
       if (TaskHeader *task = pop_locked()) {
         // More work than this thread: bring another.
-        Wake wake = head_ ? wake_one_locked() : Wake::None;
+        Wake wake = queue_.empty() ? Wake::None : wake_one_locked();
         lock.unlock();
         deliver(wake);
         sinceReactor += run_on_worker(worker, *task);
@@ -452,23 +440,8 @@ void Core::run_worker(Worker &worker) {
     }
     if (!driving_) {
       // Block in epoll_wait only when there is nothing to run.
-      driving_ = true;
-      lock.unlock();
-      Dispatching = true;
-      reactor_->turn(
-          checkReactor ? std::optional<Clock::duration>(Clock::duration::zero())
-                       : std::nullopt);
-      Dispatching = false;
+      drive_locked(lock, checkReactor);
       sinceReactor = 0;
-      lock = lock_spinning(mutex_);
-      driving_ = false;
-      unparked_ = false;
-      if (idle_threads_ && !notified_) {
-        ++notified_; // hand the driver's role on
-        lock.unlock();
-        idle_.notify_one();
-        lock = lock_spinning(mutex_);
-      }
       continue;
     }
     if (!spinning_) {
@@ -485,17 +458,13 @@ void Core::run_worker(Worker &worker) {
         cpu_relax();
       lock = lock_spinning(mutex_);
       spinning_ = false;
-      if (head_ || closed_)
+      if (!queue_.empty() || closed_)
         continue;
     }
-    ++idle_threads_;
-    idle_.wait(lock);
-    --idle_threads_;
-    if (notified_)
-      --notified_; // this thread took the notification (or another will)
+    sleep_locked(lock);
   }
   // The tasks left need another thread.
-  Wake wake = head_ ? wake_one_locked() : Wake::None;
+  Wake wake = queue_.empty() ? Wake::None : wake_one_locked();
   lock.unlock();
   deliver(wake);
 }
