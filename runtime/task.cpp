@@ -61,7 +61,31 @@ void wakeTask(const void *data) {
 
 void dropTask(const void *data) { taskOf(data).release(); }
 
-constexpr WakerVTable TaskWakerVTable{cloneTask, wakeTask, dropTask};
+/// wakeTask, then dropTask, with one compare-and-swap on the usual path:
+/// the waker's reference becomes the queue's.
+void wakeAndDropTask(const void *data) {
+  TaskHeader &task = taskOf(data);
+  std::uint64_t state = task.state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (state & (TaskHeader::Complete | TaskHeader::Notified)) {
+      task.release(); // the wake coalesces; only the drop is left
+      return;
+    }
+    // A running task is queued by its runner, with the runner's reference,
+    // which also keeps the count above zero here.
+    std::uint64_t next = state | TaskHeader::Notified;
+    if (state & TaskHeader::Running)
+      next -= TaskHeader::OneRef;
+    if (task.state_.compare_exchange_weak(
+            state, next, std::memory_order_acq_rel, std::memory_order_acquire))
+      break;
+  }
+  if (!(state & TaskHeader::Running))
+    task.core_->schedule_woken(task);
+}
+
+constexpr WakerVTable TaskWakerVTable{cloneTask, wakeTask, dropTask,
+                                      wakeAndDropTask};
 
 /// Marks a Running task Complete and wakes its JoinHandle.
 void finish(TaskHeader &task) noexcept {
@@ -75,7 +99,7 @@ void finish(TaskHeader &task) noexcept {
     }
     joiner = std::exchange(task.join_waker_, Waker::noop());
   }
-  joiner.wake();
+  std::move(joiner).wake();
 }
 
 /// Notified -> Running; returns the state before.
