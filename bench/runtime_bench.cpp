@@ -13,15 +13,20 @@
 //             its index), then waits on their JoinHandles in order: ns per
 //             task, spawn to joined;
 //   pingpong  two spawned tasks take turns through a pair of Signals (a flag
-//             and a stored waker under a mutex, the same hand-rolled future
-//             on both sides): A notifies B and waits, B waits and notifies A.
-//             ns per round trip (two wake-to-run hops);
+//             and a stored waker under a spin lock, the same hand-rolled
+//             future on both sides): A notifies B and waits, B waits and
+//             notifies A. ns per round trip (two wake-to-run hops);
 //   sleeps    100,000 spawned tasks each sleep 100 ms (the deadline taken at
 //             the task's first poll) and complete; block_on waits on every
 //             JoinHandle. Wall time from the first spawn to the last join,
 //             and the peak RSS of a process that does only that (wait4's
 //             ru_maxrss; "grown" is that minus the RSS before the runtime
 //             was created).
+//
+// Each row has its wall time and the CPU time of all the process's threads
+// (CLOCK_PROCESS_CPUTIME_ID; for sleeps the child's rusage): on a machine
+// shared with other work, wall time also measures how soon the threads got
+// a CPU back, CPU time much less so.
 //
 // The C++ tasks are hand-written futures (a poll() each, like Rust's async
 // blocks compiled), so that only the runtimes differ. spawn and pingpong run
@@ -46,6 +51,7 @@
 #include "corofy/timer.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -54,7 +60,6 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -65,6 +70,7 @@
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -153,32 +159,40 @@ std::uint64_t spawnBatch(corofy::Runtime &Rt) {
 
 /// A one-bit mailbox: notify() sets the flag and wakes the stored waker;
 /// pollWait() is ready (clearing the flag) once it is set. The Tokio peer
-/// has the same one.
+/// has the same one, with the same spin lock: with each language's mutex
+/// (glibc's pthread_mutex_t, Rust's futex Mutex) the difference between the
+/// two would count as one between the runtimes.
 class Signal {
 public:
   void notify() {
     Waker Woken = Waker::noop(); // woken after the lock
-    {
-      std::lock_guard<std::mutex> Lock(Mutex);
-      Set = true;
-      Woken = std::exchange(Stored, Waker::noop());
-    }
-    Woken.wake();
+    lock();
+    Set = true;
+    Woken = std::exchange(Stored, Waker::noop());
+    unlock();
+    std::move(Woken).wake(); // as Rust's Waker::wake(self)
   }
 
   bool pollWait(Context &Cx) {
-    std::lock_guard<std::mutex> Lock(Mutex);
-    if (Set) {
+    lock();
+    bool Ready = Set;
+    if (Set)
       Set = false;
-      return true;
-    }
-    if (!Stored.will_wake(Cx.waker()))
+    else if (!Stored.will_wake(Cx.waker()))
       Stored = Cx.waker();
-    return false;
+    unlock();
+    return Ready;
   }
 
 private:
-  std::mutex Mutex;
+  void lock() {
+    while (Locked.exchange(true, std::memory_order_acquire))
+      while (Locked.load(std::memory_order_relaxed))
+        corofy::detail::cpu_relax();
+  }
+  void unlock() { Locked.store(false, std::memory_order_release); }
+
+  std::atomic<bool> Locked{false};
   bool Set = false;
   Waker Stored = Waker::noop();
 };
@@ -347,15 +361,29 @@ int sleepsChild(Flavor F, std::uint64_t Count, std::uint64_t Ms) {
 // Measurement
 //===----------------------------------------------------------------------===//
 
+/// The CPU time of all this process's threads, in ns (the Tokio peer reads
+/// the same clock).
+double processCpuNs() {
+  timespec Ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &Ts);
+  return static_cast<double>(Ts.tv_sec) * 1e9 + static_cast<double>(Ts.tv_nsec);
+}
+
+/// Wall and CPU ns per operation; negative when a batch computed something
+/// else than expected.
+struct PerOp {
+  double WallNs, CpuNs;
+};
+
 /// One warm-up batch, then batches until TargetMs has passed, on a runtime
-/// of its own; returns ns per operation, or a negative number when a batch
-/// computed something else than Expected.
-double measure(Flavor F, double TargetMs, std::uint64_t OpsPerBatch,
-               std::uint64_t Expected,
-               std::uint64_t (*Batch)(corofy::Runtime &)) {
+/// of its own.
+PerOp measure(Flavor F, double TargetMs, std::uint64_t OpsPerBatch,
+              std::uint64_t Expected,
+              std::uint64_t (*Batch)(corofy::Runtime &)) {
   corofy::Runtime Rt(optionsFor(F));
   bool Ok = Batch(Rt) == Expected;
   std::uint64_t Ops = 0;
+  double CpuStart = processCpuNs();
   BenchClock::time_point Start = BenchClock::now();
   double ElapsedNs;
   do {
@@ -365,7 +393,11 @@ double measure(Flavor F, double TargetMs, std::uint64_t OpsPerBatch,
         std::chrono::duration<double, std::nano>(BenchClock::now() - Start)
             .count();
   } while (ElapsedNs < TargetMs * 1e6);
-  return Ok ? ElapsedNs / static_cast<double>(Ops) : -1;
+  double CpuNs = processCpuNs() - CpuStart;
+  if (!Ok)
+    return {-1, -1};
+  return {ElapsedNs / static_cast<double>(Ops),
+          CpuNs / static_cast<double>(Ops)};
 }
 
 /// What a child process printed and how much memory it used.
@@ -374,6 +406,7 @@ struct ChildResult {
   std::string Output;
   std::string Error;
   long MaxRssKib = 0; // wait4's ru_maxrss
+  double CpuMs = 0;   // wait4's ru_utime + ru_stime
 };
 
 /// Runs Argv[0] with Argv, reading its standard output; the child inherits
@@ -417,6 +450,11 @@ ChildResult runChild(const std::vector<std::string> &Args) {
   while (wait4(Pid, &Status, 0, &Usage) < 0 && errno == EINTR) {
   }
   Result.MaxRssKib = Usage.ru_maxrss;
+  auto Ms = [](const timeval &T) {
+    return static_cast<double>(T.tv_sec) * 1e3 +
+           static_cast<double>(T.tv_usec) / 1e3;
+  };
+  Result.CpuMs = Ms(Usage.ru_utime) + Ms(Usage.ru_stime);
   Result.Ok = WIFEXITED(Status) && WEXITSTATUS(Status) == 0;
   if (!Result.Ok)
     Result.Error = Args[0] + " " + Args[1] + " failed (status " +
@@ -559,15 +597,26 @@ int main(int Argc, char **Argv) {
   const char *SleepsBench = "sleeps100k";
   Table T;
   // The row order of the table: corofy first in each group.
-  for (const char *Bench : {"spawn", "pingpong"})
+  // The units of a benchmark's rows: wall time, then CPU time (of all the
+  // process's threads: less sensitive to a shared machine's load).
+  auto unitsOf = [](const std::string &Bench) -> std::vector<const char *> {
+    if (Bench == "spawn")
+      return {"wall ns/task", "cpu ns/task"};
+    if (Bench == "pingpong")
+      return {"wall ns/rt", "cpu ns/rt"};
+    return {"wall ms", "cpu ms", "peak MiB", "grown MiB"};
+  };
+  for (const char *Bench : {"spawn", "pingpong", SleepsBench})
     for (Flavor F : Flavors)
-      for (const char *Side : {"corofy", "tokio"})
-        T.row(Bench, flavorName(F), Side,
-              std::strcmp(Bench, "spawn") == 0 ? "ns/task" : "ns/roundtrip");
-  for (Flavor F : Flavors)
-    for (const char *Unit : {"ms wall", "MiB peak", "MiB grown"})
-      for (const char *Side : {"corofy", "tokio"})
-        T.row(SleepsBench, flavorName(F), Side, Unit);
+      for (const char *Unit : unitsOf(Bench))
+        for (const char *Side : {"corofy", "tokio"})
+          T.row(Bench, flavorName(F), Side, Unit);
+  auto record = [&](const std::string &Bench, Flavor F, const char *Side,
+                    std::vector<double> Values) {
+    std::vector<const char *> Units = unitsOf(Bench);
+    for (std::size_t I = 0; I != Units.size(); ++I)
+      T.row(Bench, flavorName(F), Side, Units[I]).Samples.push_back(Values[I]);
+  };
 
   bool Ok = true;
   for (int Round = 0; Round < Rounds; ++Round) {
@@ -578,15 +627,16 @@ int main(int Argc, char **Argv) {
       if (selected(Bench))
         InProcess.push_back(Bench);
     for (Flavor F : Flavors)
-      if (selected("spawn"))
-        T.row("spawn", flavorName(F), "corofy", "ns/task")
-            .Samples.push_back(
-                measure(F, TargetMs, SpawnBatch, SpawnSum, spawnBatch));
+      if (selected("spawn")) {
+        PerOp M = measure(F, TargetMs, SpawnBatch, SpawnSum, spawnBatch);
+        record("spawn", F, "corofy", {M.WallNs, M.CpuNs});
+      }
     for (Flavor F : Flavors)
-      if (selected("pingpong"))
-        T.row("pingpong", flavorName(F), "corofy", "ns/roundtrip")
-            .Samples.push_back(measure(F, TargetMs, PingPongBatch,
-                                       PingPongBatch, pingPongBatch));
+      if (selected("pingpong")) {
+        PerOp M =
+            measure(F, TargetMs, PingPongBatch, PingPongBatch, pingPongBatch);
+        record("pingpong", F, "corofy", {M.WallNs, M.CpuNs});
+      }
     if (TokioRunning && !InProcess.empty()) {
       char Ms[32];
       std::snprintf(Ms, sizeof Ms, "%.0f", std::max(TargetMs, 1.0));
@@ -602,19 +652,18 @@ int main(int Argc, char **Argv) {
             std::string Prefix = "tokio " + Bench + " " + flavorName(F) + " ";
             auto Line = lineStarting(R.Output, Prefix);
             auto Ns = Line ? field(*Line, "ns") : std::nullopt;
+            auto CpuNs = Line ? field(*Line, "cpu_ns") : std::nullopt;
             auto Check = Line ? field(*Line, "check") : std::nullopt;
-            if (!Ns || !Check) {
+            if (!Ns || !CpuNs || !Check) {
               tokioFailed("no line '" + Prefix + "...'");
               continue;
             }
-            bool Spawn = Bench == "spawn";
-            std::uint64_t Expected = Spawn ? SpawnSum : PingPongBatch;
-            double Value = std::strtod(Ns->c_str(), nullptr);
-            if (std::strtoull(Check->c_str(), nullptr, 10) != Expected)
-              Value = -1;
-            T.row(Bench, flavorName(F), "tokio",
-                  Spawn ? "ns/task" : "ns/roundtrip")
-                .Samples.push_back(Value);
+            std::uint64_t Expected =
+                Bench == "spawn" ? SpawnSum : PingPongBatch;
+            bool Right = std::strtoull(Check->c_str(), nullptr, 10) == Expected;
+            record(Bench, F, "tokio",
+                   {Right ? std::strtod(Ns->c_str(), nullptr) : -1,
+                    Right ? std::strtod(CpuNs->c_str(), nullptr) : -1});
           }
       }
     }
@@ -657,13 +706,9 @@ int main(int Argc, char **Argv) {
             static_cast<double>(R.MaxRssKib -
                                 std::strtol(StartRss->c_str(), nullptr, 10)) /
             1024;
-        T.row(SleepsBench, flavorName(F), Side, "ms wall")
-            .Samples.push_back(Complete ? std::strtod(Wall->c_str(), nullptr)
-                                        : -1);
-        T.row(SleepsBench, flavorName(F), Side, "MiB peak")
-            .Samples.push_back(PeakMiB);
-        T.row(SleepsBench, flavorName(F), Side, "MiB grown")
-            .Samples.push_back(GrownMiB);
+        record(SleepsBench, F, Side,
+               {Complete ? std::strtod(Wall->c_str(), nullptr) : -1, R.CpuMs,
+                PeakMiB, GrownMiB});
       }
     }
   }
@@ -691,9 +736,9 @@ int main(int Argc, char **Argv) {
   for (const Row &R : T.rows()) {
     if (R.Samples.empty())
       continue;
-    if (R.Bench != PreviousBench && !PreviousBench.empty())
+    if (R.Bench + R.Flavor != PreviousBench && !PreviousBench.empty())
       std::printf("\n");
-    PreviousBench = R.Bench;
+    PreviousBench = R.Bench + R.Flavor;
     if (R.Side == "corofy")
       Corofy = &R;
     auto [Min, Max] = std::minmax_element(R.Samples.begin(), R.Samples.end());
@@ -718,10 +763,16 @@ int main(int Argc, char **Argv) {
       "order;\n"
       "            pingpong = 2 tasks waking each other through a flag + "
       "stored waker;\n"
-      "            sleeps100k = %llu tasks each sleeping %llu ms, joined; "
-      "MiB peak = the\n"
-      "            process's max RSS, MiB grown = that minus its RSS before "
-      "the runtime\n"
+      "            sleeps100k = %llu tasks each sleeping %llu ms, joined, in "
+      "a process of\n"
+      "            their own; peak MiB = its max RSS, grown MiB = that minus "
+      "its RSS before\n"
+      "            the runtime\n"
+      "units:      wall = elapsed time; cpu = CPU time of all the process's "
+      "threads\n"
+      "            (CLOCK_PROCESS_CPUTIME_ID, or the child's rusage), less "
+      "sensitive to the\n"
+      "            load of a shared machine; rt = round trip\n"
       "vs corofy:  the row's median over the corofy row's (above 1 = corofy "
       "is faster / smaller)\n",
       static_cast<unsigned long long>(SpawnBatch),
