@@ -29,13 +29,15 @@
 // a CPU back, CPU time much less so.
 //
 // The C++ tasks are hand-written futures (a poll() each, like Rust's async
-// blocks compiled), so that only the runtimes differ. spawn and pingpong run
-// in this process: one warm-up batch, then batches until the target time has
-// passed, on a runtime made for that measurement. sleeps runs in a child
-// process per run: this program re-executed with --sleeps-child, and the
-// Tokio peer with `sleeps`. Every measurement is repeated 5 times, the two
-// sides interleaved within each round so that a change in machine load hits
-// both alike; the table has medians.
+// blocks compiled), so that only the runtimes differ. Both sides run in
+// fresh child processes, so that neither inherits the other's or an earlier
+// round's heap: per round, this program re-executed with --inproc and the
+// Tokio peer with `inproc` measure spawn and pingpong (one warm-up batch,
+// then batches until the target time has passed, on a runtime made for that
+// measurement), and each sleeps run is a process of its own (--sleeps-child
+// and `sleeps`). Every measurement is repeated 7 times, the two sides
+// interleaved (which goes first alternates) so that a change in machine load
+// hits both alike; the table has medians.
 //
 // Usage: runtime_bench [MS [BENCH...]]
 //   MS     milliseconds per spawn/pingpong measurement (default 100);
@@ -400,6 +402,26 @@ PerOp measure(Flavor F, double TargetMs, std::uint64_t OpsPerBatch,
           CpuNs / static_cast<double>(Ops)};
 }
 
+/// The --inproc child: one measurement of each of `Benches` on each flavor,
+/// printed as the Tokio peer prints its own.
+int inProcessChild(double TargetMs, const std::vector<std::string> &Benches) {
+  const Flavor Flavors[] = {Flavor::Current, Flavor::Multi2};
+  for (const std::string &Bench : Benches)
+    for (Flavor F : Flavors) {
+      bool Spawn = Bench == "spawn";
+      std::uint64_t Expected =
+          Spawn ? SpawnBatch * (SpawnBatch - 1) / 2 : PingPongBatch;
+      PerOp M =
+          Spawn ? measure(F, TargetMs, SpawnBatch, Expected, spawnBatch)
+                : measure(F, TargetMs, PingPongBatch, Expected, pingPongBatch);
+      std::printf("corofy %s %s ns=%.2f cpu_ns=%.2f check=%llu\n",
+                  Bench.c_str(), flavorName(F), M.WallNs, M.CpuNs,
+                  M.WallNs < 0 ? 0ull
+                               : static_cast<unsigned long long>(Expected));
+    }
+  return 0;
+}
+
 /// What a child process printed and how much memory it used.
 struct ChildResult {
   bool Ok = false;
@@ -536,6 +558,9 @@ std::string selfPath() {
 } // namespace
 
 int main(int Argc, char **Argv) {
+  if (Argc >= 3 && std::strcmp(Argv[1], "--inproc") == 0)
+    return inProcessChild(std::atof(Argv[2]),
+                          std::vector<std::string>(Argv + 3, Argv + Argc));
   if (Argc == 5 && std::strcmp(Argv[1], "--sleeps-child") == 0) {
     std::optional<Flavor> F = parseFlavor(Argv[2]);
     if (!F)
@@ -620,52 +645,53 @@ int main(int Argc, char **Argv) {
 
   bool Ok = true;
   for (int Round = 0; Round < Rounds; ++Round) {
-    // spawn and pingpong: corofy in this process, then Tokio in one run of
-    // the peer.
+    // spawn and pingpong: one child process per side; which side goes
+    // first alternates.
     std::vector<std::string> InProcess;
     for (const char *Bench : {"spawn", "pingpong"})
       if (selected(Bench))
         InProcess.push_back(Bench);
-    for (Flavor F : Flavors)
-      if (selected("spawn")) {
-        PerOp M = measure(F, TargetMs, SpawnBatch, SpawnSum, spawnBatch);
-        record("spawn", F, "corofy", {M.WallNs, M.CpuNs});
-      }
-    for (Flavor F : Flavors)
-      if (selected("pingpong")) {
-        PerOp M =
-            measure(F, TargetMs, PingPongBatch, PingPongBatch, pingPongBatch);
-        record("pingpong", F, "corofy", {M.WallNs, M.CpuNs});
-      }
-    if (TokioRunning && !InProcess.empty()) {
-      char Ms[32];
-      std::snprintf(Ms, sizeof Ms, "%.0f", std::max(TargetMs, 1.0));
-      std::vector<std::string> Args = {TokioPath, "inproc", Ms};
+    char Ms[32];
+    std::snprintf(Ms, sizeof Ms, "%.0f", std::max(TargetMs, 1.0));
+    std::vector<std::pair<const char *, std::vector<std::string>>> Sides = {
+        {"corofy", {Self, "--inproc", Ms}}};
+    if (TokioRunning)
+      Sides.push_back({"tokio", {TokioPath, "inproc", Ms}});
+    if (Round % 2)
+      std::reverse(Sides.begin(), Sides.end());
+    for (auto &[Side, Args] : Sides) {
+      if (InProcess.empty())
+        break;
+      bool Tokio = std::strcmp(Side, "tokio") == 0;
       Args.insert(Args.end(), InProcess.begin(), InProcess.end());
       ChildResult R = runChild(Args);
-      if (!R.Ok) {
-        tokioFailed(R.Error);
-      } else {
+      if (R.Ok && Tokio)
         noteTokioVersion(R.Output);
-        for (const std::string &Bench : InProcess)
-          for (Flavor F : Flavors) {
-            std::string Prefix = "tokio " + Bench + " " + flavorName(F) + " ";
-            auto Line = lineStarting(R.Output, Prefix);
-            auto Ns = Line ? field(*Line, "ns") : std::nullopt;
-            auto CpuNs = Line ? field(*Line, "cpu_ns") : std::nullopt;
-            auto Check = Line ? field(*Line, "check") : std::nullopt;
-            if (!Ns || !CpuNs || !Check) {
-              tokioFailed("no line '" + Prefix + "...'");
-              continue;
+      for (const std::string &Bench : InProcess)
+        for (Flavor F : Flavors) {
+          std::string Prefix =
+              std::string(Side) + " " + Bench + " " + flavorName(F) + " ";
+          auto Line = R.Ok ? lineStarting(R.Output, Prefix) : std::nullopt;
+          auto Ns = Line ? field(*Line, "ns") : std::nullopt;
+          auto CpuNs = Line ? field(*Line, "cpu_ns") : std::nullopt;
+          auto Check = Line ? field(*Line, "check") : std::nullopt;
+          if (!Ns || !CpuNs || !Check) {
+            std::string Why = R.Ok ? "no line '" + Prefix + "...'" : R.Error;
+            if (Tokio) {
+              tokioFailed(Why);
+              break;
             }
-            std::uint64_t Expected =
-                Bench == "spawn" ? SpawnSum : PingPongBatch;
-            bool Right = std::strtoull(Check->c_str(), nullptr, 10) == Expected;
-            record(Bench, F, "tokio",
-                   {Right ? std::strtod(Ns->c_str(), nullptr) : -1,
-                    Right ? std::strtod(CpuNs->c_str(), nullptr) : -1});
+            std::fprintf(stderr, "runtime_bench: %s\n", Why.c_str());
+            return 1;
           }
-      }
+          std::uint64_t Expected = Bench == "spawn" ? SpawnSum : PingPongBatch;
+          bool Right = std::strtoull(Check->c_str(), nullptr, 10) == Expected;
+          record(Bench, F, Side,
+                 {Right ? std::strtod(Ns->c_str(), nullptr) : -1,
+                  Right ? std::strtod(CpuNs->c_str(), nullptr) : -1});
+        }
+      if (!TokioRunning && Tokio)
+        break;
     }
 
     // sleeps: one child process per side and flavor.
@@ -673,13 +699,17 @@ int main(int Argc, char **Argv) {
       if (!selected(SleepsBench))
         break;
       std::string Count = std::to_string(SleepTasks);
-      std::string Ms = std::to_string(SleepMs);
-      std::vector<std::pair<const char *, std::vector<std::string>>> Sides = {
-          {"corofy", {Self, "--sleeps-child", flavorName(F), Count, Ms}}};
+      std::string Sleep = std::to_string(SleepMs);
+      std::vector<std::pair<const char *, std::vector<std::string>>>
+          SleepSides = {
+              {"corofy",
+               {Self, "--sleeps-child", flavorName(F), Count, Sleep}}};
       if (TokioRunning)
-        Sides.push_back(
-            {"tokio", {TokioPath, "sleeps", flavorName(F), Count, Ms}});
-      for (auto &[Side, Args] : Sides) {
+        SleepSides.push_back(
+            {"tokio", {TokioPath, "sleeps", flavorName(F), Count, Sleep}});
+      if (Round % 2)
+        std::reverse(SleepSides.begin(), SleepSides.end());
+      for (auto &[Side, Args] : SleepSides) {
         ChildResult R = runChild(Args);
         if (R.Ok && std::strcmp(Side, "tokio") == 0)
           noteTokioVersion(R.Output);

@@ -114,9 +114,10 @@ public:
   void schedule_woken(TaskHeader &task);
   /// Adds a new task (see spawn_task()).
   void spawn(TaskHeader &task);
-  /// Removes a completed task from the live list, dropping the list's
-  /// reference.
-  void forget(TaskHeader &task) noexcept;
+  /// Removes a completing task from the live list; true if it was there
+  /// (not taken off by shutdown()), in which case the caller drops the
+  /// list's reference.
+  bool forget(TaskHeader &task) noexcept;
 
   /// Runs tasks and the reactor on this thread until `main` is woken (a
   /// block_on() on a current-thread runtime) or, for a worker (`main` is

@@ -296,21 +296,19 @@ void Core::spawn(TaskHeader &task) {
   task.release(); // the list's reference
 }
 
-void Core::forget(TaskHeader &task) noexcept {
-  {
-    auto lock = lock_spinning(mutex_);
-    if (owned_ != &task && !task.owned_prev_)
-      return; // already taken off by shutdown()
-    if (task.owned_prev_)
-      task.owned_prev_->owned_next_ = task.owned_next_;
-    else
-      owned_ = task.owned_next_;
-    if (task.owned_next_)
-      task.owned_next_->owned_prev_ = task.owned_prev_;
-    task.owned_prev_ = task.owned_next_ = nullptr;
-    --owned_count_;
-  }
-  task.release();
+bool Core::forget(TaskHeader &task) noexcept {
+  auto lock = lock_spinning(mutex_);
+  if (owned_ != &task && !task.owned_prev_)
+    return false; // already taken off by shutdown()
+  if (task.owned_prev_)
+    task.owned_prev_->owned_next_ = task.owned_next_;
+  else
+    owned_ = task.owned_next_;
+  if (task.owned_next_)
+    task.owned_next_->owned_prev_ = task.owned_prev_;
+  task.owned_prev_ = task.owned_next_ = nullptr;
+  --owned_count_;
+  return true;
 }
 
 std::size_t Core::live_tasks() {

@@ -14,8 +14,9 @@
 //   run:    Notified -> Running, poll, then Running -> idle, dropping the
 //           queue's reference, or Running|Notified -> Notified, keeping it
 //           for the queue, which the task goes back into.
-//   finish: Running -> Complete, under join_lock_ so that a JoinHandle
-//           either sees Complete or has its waker stored before it.
+//   finish: Running -> Complete, dropping the runner's references, under
+//           join_lock_ so that a JoinHandle either sees Complete or has its
+//           waker stored before it.
 //
 // Only the thread that moved the task to Running touches its future, so a
 // task never runs on two threads at once, and at most one queue entry
@@ -87,18 +88,25 @@ void wakeAndDropTask(const void *data) {
 constexpr WakerVTable TaskWakerVTable{cloneTask, wakeTask, dropTask,
                                       wakeAndDropTask};
 
-/// Marks a Running task Complete and wakes its JoinHandle.
-void finish(TaskHeader &task) noexcept {
+/// Marks a Running task Complete and wakes its JoinHandle, dropping `refs`
+/// references: all but one in the same compare-and-swap, the last once the
+/// lock is released, since a JoinHandle may be dropped (and free the task)
+/// on another thread as soon as the compare-and-swap is done.
+void finish(TaskHeader &task, std::uint64_t refs = 0) noexcept {
   Waker joiner = Waker::noop(); // woken and dropped after the lock
   {
     std::lock_guard<JoinLock> lock(task.join_lock_);
     std::uint64_t state = task.state_.load(std::memory_order_relaxed);
+    std::uint64_t dropped = refs ? (refs - 1) * TaskHeader::OneRef : 0;
     while (!task.state_.compare_exchange_weak(
-        state, (state | TaskHeader::Complete) & ~TaskHeader::Running,
-        std::memory_order_release, std::memory_order_relaxed)) {
+        state,
+        ((state | TaskHeader::Complete) & ~TaskHeader::Running) - dropped,
+        std::memory_order_acq_rel, std::memory_order_relaxed)) {
     }
     joiner = std::exchange(task.join_waker_, Waker::noop());
   }
+  if (refs)
+    task.release();
   std::move(joiner).wake();
 }
 
@@ -138,9 +146,9 @@ void run_task(TaskHeader &task) noexcept {
     completed = task.vtable_->poll(task, cx);
   }
   if (completed) {
-    finish(task);
-    task.core_->forget(task);
-    task.release();
+    // The queue's reference, and the owner list's unless shutdown() took
+    // the task off the list (it then drops that one itself).
+    finish(task, task.core_->forget(task) ? 2 : 1);
     return;
   }
   state = task.state_.load(std::memory_order_acquire);
