@@ -13,9 +13,9 @@
 //             its index), then waits on their JoinHandles in order: ns per
 //             task, spawn to joined;
 //   pingpong  two spawned tasks take turns through a pair of Signals (a flag
-//             and a stored waker under a mutex, the same hand-rolled future
-//             on both sides): A notifies B and waits, B waits and notifies A.
-//             ns per round trip (two wake-to-run hops);
+//             and a stored waker under a spin lock, the same hand-rolled
+//             future on both sides): A notifies B and waits, B waits and
+//             notifies A. ns per round trip (two wake-to-run hops);
 //   sleeps    100,000 spawned tasks each sleep 100 ms (the deadline taken at
 //             the task's first poll) and complete; block_on waits on every
 //             JoinHandle. Wall time from the first spawn to the last join,
@@ -23,16 +23,25 @@
 //             ru_maxrss; "grown" is that minus the RSS before the runtime
 //             was created).
 //
-// The C++ tasks are hand-written futures (a poll() each, like Rust's async
-// blocks compiled), so that only the runtimes differ. spawn and pingpong run
-// in this process: one warm-up batch, then batches until the target time has
-// passed, on a runtime made for that measurement. sleeps runs in a child
-// process per run: this program re-executed with --sleeps-child, and the
-// Tokio peer with `sleeps`. Every measurement is repeated 5 times, the two
-// sides interleaved within each round so that a change in machine load hits
-// both alike; the table has medians.
+// Each row has its wall time and the CPU time of all the process's threads
+// (CLOCK_PROCESS_CPUTIME_ID; for sleeps the child's rusage): on a machine
+// shared with other work, wall time also measures how soon the threads got
+// a CPU back, CPU time much less so.
 //
-// Usage: runtime_bench [milliseconds per spawn/pingpong measurement, def. 100]
+// The C++ tasks are hand-written futures (a poll() each, like Rust's async
+// blocks compiled), so that only the runtimes differ. Both sides run in
+// fresh child processes, so that neither inherits the other's or an earlier
+// round's heap: per round, this program re-executed with --inproc and the
+// Tokio peer with `inproc` measure spawn and pingpong (one warm-up batch,
+// then batches until the target time has passed, on a runtime made for that
+// measurement), and each sleeps run is a process of its own (--sleeps-child
+// and `sleeps`). Every measurement is repeated 7 times, the two sides
+// interleaved (which goes first alternates) so that a change in machine load
+// hits both alike; the table has medians.
+//
+// Usage: runtime_bench [MS [BENCH...]]
+//   MS     milliseconds per spawn/pingpong measurement (default 100);
+//   BENCH  spawn, pingpong or sleeps100k: run only those (default: all).
 // The environment variable COROFY_BENCH_TOKIO_PEER, if set, names the Tokio
 // peer to run instead of the one the build made (empty: no Tokio rows).
 // Exits non-zero if a side computes a wrong result.
@@ -44,6 +53,7 @@
 #include "corofy/timer.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -52,7 +62,6 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -63,6 +72,7 @@
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -75,7 +85,7 @@ using corofy::Poll;
 using corofy::Waker;
 using BenchClock = std::chrono::steady_clock;
 
-constexpr int Rounds = 5;
+constexpr int Rounds = 7;
 constexpr std::uint64_t SpawnBatch = 10'000;
 constexpr std::uint64_t PingPongBatch = 2'000;
 constexpr std::uint64_t SleepTasks = 100'000;
@@ -151,32 +161,40 @@ std::uint64_t spawnBatch(corofy::Runtime &Rt) {
 
 /// A one-bit mailbox: notify() sets the flag and wakes the stored waker;
 /// pollWait() is ready (clearing the flag) once it is set. The Tokio peer
-/// has the same one.
+/// has the same one, with the same spin lock: with each language's mutex
+/// (glibc's pthread_mutex_t, Rust's futex Mutex) the difference between the
+/// two would count as one between the runtimes.
 class Signal {
 public:
   void notify() {
     Waker Woken = Waker::noop(); // woken after the lock
-    {
-      std::lock_guard<std::mutex> Lock(Mutex);
-      Set = true;
-      Woken = std::exchange(Stored, Waker::noop());
-    }
-    Woken.wake();
+    lock();
+    Set = true;
+    Woken = std::exchange(Stored, Waker::noop());
+    unlock();
+    std::move(Woken).wake(); // as Rust's Waker::wake(self)
   }
 
   bool pollWait(Context &Cx) {
-    std::lock_guard<std::mutex> Lock(Mutex);
-    if (Set) {
+    lock();
+    bool Ready = Set;
+    if (Set)
       Set = false;
-      return true;
-    }
-    if (!Stored.will_wake(Cx.waker()))
+    else if (!Stored.will_wake(Cx.waker()))
       Stored = Cx.waker();
-    return false;
+    unlock();
+    return Ready;
   }
 
 private:
-  std::mutex Mutex;
+  void lock() {
+    while (Locked.exchange(true, std::memory_order_acquire))
+      while (Locked.load(std::memory_order_relaxed))
+        corofy::detail::cpu_relax();
+  }
+  void unlock() { Locked.store(false, std::memory_order_release); }
+
+  std::atomic<bool> Locked{false};
   bool Set = false;
   Waker Stored = Waker::noop();
 };
@@ -331,9 +349,9 @@ int sleepsChild(Flavor F, std::uint64_t Count, std::uint64_t Ms) {
     corofy::Runtime Rt(optionsFor(F));
     BenchClock::time_point Start = BenchClock::now();
     Done = Rt.block_on(SleepsFuture(Count, std::chrono::milliseconds(Ms)));
-    WallMs = std::chrono::duration<double, std::milli>(BenchClock::now() -
-                                                       Start)
-                 .count();
+    WallMs =
+        std::chrono::duration<double, std::milli>(BenchClock::now() - Start)
+            .count();
   }
   std::printf("corofy sleeps %s wall_ms=%.3f start_rss_kib=%ld tasks=%llu\n",
               flavorName(F), WallMs, StartRss,
@@ -345,15 +363,29 @@ int sleepsChild(Flavor F, std::uint64_t Count, std::uint64_t Ms) {
 // Measurement
 //===----------------------------------------------------------------------===//
 
+/// The CPU time of all this process's threads, in ns (the Tokio peer reads
+/// the same clock).
+double processCpuNs() {
+  timespec Ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &Ts);
+  return static_cast<double>(Ts.tv_sec) * 1e9 + static_cast<double>(Ts.tv_nsec);
+}
+
+/// Wall and CPU ns per operation; negative when a batch computed something
+/// else than expected.
+struct PerOp {
+  double WallNs, CpuNs;
+};
+
 /// One warm-up batch, then batches until TargetMs has passed, on a runtime
-/// of its own; returns ns per operation, or a negative number when a batch
-/// computed something else than Expected.
-double measure(Flavor F, double TargetMs, std::uint64_t OpsPerBatch,
-               std::uint64_t Expected,
-               std::uint64_t (*Batch)(corofy::Runtime &)) {
+/// of its own.
+PerOp measure(Flavor F, double TargetMs, std::uint64_t OpsPerBatch,
+              std::uint64_t Expected,
+              std::uint64_t (*Batch)(corofy::Runtime &)) {
   corofy::Runtime Rt(optionsFor(F));
   bool Ok = Batch(Rt) == Expected;
   std::uint64_t Ops = 0;
+  double CpuStart = processCpuNs();
   BenchClock::time_point Start = BenchClock::now();
   double ElapsedNs;
   do {
@@ -363,7 +395,31 @@ double measure(Flavor F, double TargetMs, std::uint64_t OpsPerBatch,
         std::chrono::duration<double, std::nano>(BenchClock::now() - Start)
             .count();
   } while (ElapsedNs < TargetMs * 1e6);
-  return Ok ? ElapsedNs / static_cast<double>(Ops) : -1;
+  double CpuNs = processCpuNs() - CpuStart;
+  if (!Ok)
+    return {-1, -1};
+  return {ElapsedNs / static_cast<double>(Ops),
+          CpuNs / static_cast<double>(Ops)};
+}
+
+/// The --inproc child: one measurement of each of `Benches` on each flavor,
+/// printed as the Tokio peer prints its own.
+int inProcessChild(double TargetMs, const std::vector<std::string> &Benches) {
+  const Flavor Flavors[] = {Flavor::Current, Flavor::Multi2};
+  for (const std::string &Bench : Benches)
+    for (Flavor F : Flavors) {
+      bool Spawn = Bench == "spawn";
+      std::uint64_t Expected =
+          Spawn ? SpawnBatch * (SpawnBatch - 1) / 2 : PingPongBatch;
+      PerOp M =
+          Spawn ? measure(F, TargetMs, SpawnBatch, Expected, spawnBatch)
+                : measure(F, TargetMs, PingPongBatch, Expected, pingPongBatch);
+      std::printf("corofy %s %s ns=%.2f cpu_ns=%.2f check=%llu\n",
+                  Bench.c_str(), flavorName(F), M.WallNs, M.CpuNs,
+                  M.WallNs < 0 ? 0ull
+                               : static_cast<unsigned long long>(Expected));
+    }
+  return 0;
 }
 
 /// What a child process printed and how much memory it used.
@@ -372,6 +428,7 @@ struct ChildResult {
   std::string Output;
   std::string Error;
   long MaxRssKib = 0; // wait4's ru_maxrss
+  double CpuMs = 0;   // wait4's ru_utime + ru_stime
 };
 
 /// Runs Argv[0] with Argv, reading its standard output; the child inherits
@@ -415,6 +472,11 @@ ChildResult runChild(const std::vector<std::string> &Args) {
   while (wait4(Pid, &Status, 0, &Usage) < 0 && errno == EINTR) {
   }
   Result.MaxRssKib = Usage.ru_maxrss;
+  auto Ms = [](const timeval &T) {
+    return static_cast<double>(T.tv_sec) * 1e3 +
+           static_cast<double>(T.tv_usec) / 1e3;
+  };
+  Result.CpuMs = Ms(Usage.ru_utime) + Ms(Usage.ru_stime);
   Result.Ok = WIFEXITED(Status) && WEXITSTATUS(Status) == 0;
   if (!Result.Ok)
     Result.Error = Args[0] + " " + Args[1] + " failed (status " +
@@ -496,6 +558,9 @@ std::string selfPath() {
 } // namespace
 
 int main(int Argc, char **Argv) {
+  if (Argc >= 3 && std::strcmp(Argv[1], "--inproc") == 0)
+    return inProcessChild(std::atof(Argv[2]),
+                          std::vector<std::string>(Argv + 3, Argv + Argc));
   if (Argc == 5 && std::strcmp(Argv[1], "--sleeps-child") == 0) {
     std::optional<Flavor> F = parseFlavor(Argv[2]);
     if (!F)
@@ -504,15 +569,28 @@ int main(int Argc, char **Argv) {
                        std::strtoull(Argv[4], nullptr, 10));
   }
   double TargetMs = 100;
+  std::vector<std::string> Only; // the benchmarks to run; empty: all
   if (Argc > 1) {
     TargetMs = std::atof(Argv[1]);
-    if (!(TargetMs > 0)) {
+    for (int I = 2; I < Argc; ++I)
+      Only.push_back(Argv[I]);
+    bool Known =
+        std::all_of(Only.begin(), Only.end(), [](const std::string &B) {
+          return B == "spawn" || B == "pingpong" || B == "sleeps100k";
+        });
+    if (!(TargetMs > 0) || !Known) {
       std::fprintf(stderr,
-                   "usage: %s [milliseconds per spawn/pingpong measurement]\n",
+                   "usage: %s [MS [spawn|pingpong|sleeps100k...]]\n"
+                   "  MS: milliseconds per spawn/pingpong measurement "
+                   "(default 100)\n",
                    Argv[0]);
       return 2;
     }
   }
+  auto selected = [&](const char *Bench) {
+    return Only.empty() ||
+           std::find(Only.begin(), Only.end(), Bench) != Only.end();
+  };
 
   std::string Self = selfPath();
   std::string TokioPath = tokioPeerPath();
@@ -524,6 +602,16 @@ int main(int Argc, char **Argv) {
                       : "no Tokio rows: the build did not find cargo and "
                         "Debian's tokio crate (see bench/CMakeLists.txt)";
   bool TokioRunning = !TokioPath.empty();
+  // From the peer's first line, `version tokio=X rustc=rustc_Y`.
+  auto noteTokioVersion = [&](const std::string &Output) {
+    auto Line = lineStarting(Output, "version ");
+    auto Tokio = Line ? field(*Line, "tokio") : std::nullopt;
+    auto Rustc = Line ? field(*Line, "rustc") : std::nullopt;
+    if (!Tokio || !Rustc)
+      return;
+    std::replace(Rustc->begin(), Rustc->end(), '_', ' ');
+    TokioVersion = *Tokio + " (" + *Rustc + ", cargo --release, LTO)";
+  };
   auto tokioFailed = [&](const std::string &Why) {
     TokioRunning = false;
     TokioStatus = "no Tokio rows: Tokio peer " + TokioPath + ": " + Why;
@@ -534,77 +622,100 @@ int main(int Argc, char **Argv) {
   const char *SleepsBench = "sleeps100k";
   Table T;
   // The row order of the table: corofy first in each group.
-  for (const char *Bench : {"spawn", "pingpong"})
+  // The units of a benchmark's rows: wall time, then CPU time (of all the
+  // process's threads: less sensitive to a shared machine's load).
+  auto unitsOf = [](const std::string &Bench) -> std::vector<const char *> {
+    if (Bench == "spawn")
+      return {"wall ns/task", "cpu ns/task"};
+    if (Bench == "pingpong")
+      return {"wall ns/rt", "cpu ns/rt"};
+    return {"wall ms", "cpu ms", "peak MiB", "grown MiB"};
+  };
+  for (const char *Bench : {"spawn", "pingpong", SleepsBench})
     for (Flavor F : Flavors)
-      for (const char *Side : {"corofy", "tokio"})
-        T.row(Bench, flavorName(F), Side,
-              std::strcmp(Bench, "spawn") == 0 ? "ns/task" : "ns/roundtrip");
-  for (Flavor F : Flavors)
-    for (const char *Unit : {"ms wall", "MiB peak", "MiB grown"})
-      for (const char *Side : {"corofy", "tokio"})
-        T.row(SleepsBench, flavorName(F), Side, Unit);
+      for (const char *Unit : unitsOf(Bench))
+        for (const char *Side : {"corofy", "tokio"})
+          T.row(Bench, flavorName(F), Side, Unit);
+  auto record = [&](const std::string &Bench, Flavor F, const char *Side,
+                    std::vector<double> Values) {
+    std::vector<const char *> Units = unitsOf(Bench);
+    for (std::size_t I = 0; I != Units.size(); ++I)
+      T.row(Bench, flavorName(F), Side, Units[I]).Samples.push_back(Values[I]);
+  };
 
   bool Ok = true;
   for (int Round = 0; Round < Rounds; ++Round) {
-    // spawn and pingpong: corofy in this process, then Tokio in one run of
-    // the peer.
-    for (Flavor F : Flavors) {
-      double Ns = measure(F, TargetMs, SpawnBatch, SpawnSum, spawnBatch);
-      T.row("spawn", flavorName(F), "corofy", "ns/task").Samples.push_back(Ns);
-    }
-    for (Flavor F : Flavors) {
-      double Ns =
-          measure(F, TargetMs, PingPongBatch, PingPongBatch, pingPongBatch);
-      T.row("pingpong", flavorName(F), "corofy", "ns/roundtrip")
-          .Samples.push_back(Ns);
-    }
-    if (TokioRunning) {
-      char Ms[32];
-      std::snprintf(Ms, sizeof Ms, "%.0f", std::max(TargetMs, 1.0));
-      ChildResult R = runChild({TokioPath, "inproc", Ms});
-      if (!R.Ok) {
-        tokioFailed(R.Error);
-      } else {
-        if (auto V = lineStarting(R.Output, "version "))
-          TokioVersion = V->substr(8);
-        for (const char *Bench : {"spawn", "pingpong"})
-          for (Flavor F : Flavors) {
-            std::string Prefix =
-                std::string("tokio ") + Bench + " " + flavorName(F) + " ";
-            auto Line = lineStarting(R.Output, Prefix);
-            auto Ns = Line ? field(*Line, "ns") : std::nullopt;
-            auto Check = Line ? field(*Line, "check") : std::nullopt;
-            if (!Ns || !Check) {
-              tokioFailed("no line '" + Prefix + "...'");
-              continue;
+    // spawn and pingpong: one child process per side; which side goes
+    // first alternates.
+    std::vector<std::string> InProcess;
+    for (const char *Bench : {"spawn", "pingpong"})
+      if (selected(Bench))
+        InProcess.push_back(Bench);
+    char Ms[32];
+    std::snprintf(Ms, sizeof Ms, "%.0f", std::max(TargetMs, 1.0));
+    std::vector<std::pair<const char *, std::vector<std::string>>> Sides = {
+        {"corofy", {Self, "--inproc", Ms}}};
+    if (TokioRunning)
+      Sides.push_back({"tokio", {TokioPath, "inproc", Ms}});
+    if (Round % 2)
+      std::reverse(Sides.begin(), Sides.end());
+    for (auto &[Side, Args] : Sides) {
+      if (InProcess.empty())
+        break;
+      bool Tokio = std::strcmp(Side, "tokio") == 0;
+      Args.insert(Args.end(), InProcess.begin(), InProcess.end());
+      ChildResult R = runChild(Args);
+      if (R.Ok && Tokio)
+        noteTokioVersion(R.Output);
+      for (const std::string &Bench : InProcess)
+        for (Flavor F : Flavors) {
+          std::string Prefix =
+              std::string(Side) + " " + Bench + " " + flavorName(F) + " ";
+          auto Line = R.Ok ? lineStarting(R.Output, Prefix) : std::nullopt;
+          auto Ns = Line ? field(*Line, "ns") : std::nullopt;
+          auto CpuNs = Line ? field(*Line, "cpu_ns") : std::nullopt;
+          auto Check = Line ? field(*Line, "check") : std::nullopt;
+          if (!Ns || !CpuNs || !Check) {
+            std::string Why = R.Ok ? "no line '" + Prefix + "...'" : R.Error;
+            if (Tokio) {
+              tokioFailed(Why);
+              break;
             }
-            std::uint64_t Expected =
-                std::strcmp(Bench, "spawn") == 0 ? SpawnSum : PingPongBatch;
-            double Value = std::strtod(Ns->c_str(), nullptr);
-            if (std::strtoull(Check->c_str(), nullptr, 10) != Expected)
-              Value = -1;
-            T.row(Bench, flavorName(F), "tokio",
-                  std::strcmp(Bench, "spawn") == 0 ? "ns/task"
-                                                   : "ns/roundtrip")
-                .Samples.push_back(Value);
+            std::fprintf(stderr, "runtime_bench: %s\n", Why.c_str());
+            return 1;
           }
-      }
+          std::uint64_t Expected = Bench == "spawn" ? SpawnSum : PingPongBatch;
+          bool Right = std::strtoull(Check->c_str(), nullptr, 10) == Expected;
+          record(Bench, F, Side,
+                 {Right ? std::strtod(Ns->c_str(), nullptr) : -1,
+                  Right ? std::strtod(CpuNs->c_str(), nullptr) : -1});
+        }
+      if (!TokioRunning && Tokio)
+        break;
     }
 
     // sleeps: one child process per side and flavor.
     for (Flavor F : Flavors) {
+      if (!selected(SleepsBench))
+        break;
       std::string Count = std::to_string(SleepTasks);
-      std::string Ms = std::to_string(SleepMs);
-      std::vector<std::pair<const char *, std::vector<std::string>>> Sides = {
-          {"corofy", {Self, "--sleeps-child", flavorName(F), Count, Ms}}};
+      std::string Sleep = std::to_string(SleepMs);
+      std::vector<std::pair<const char *, std::vector<std::string>>>
+          SleepSides = {
+              {"corofy",
+               {Self, "--sleeps-child", flavorName(F), Count, Sleep}}};
       if (TokioRunning)
-        Sides.push_back(
-            {"tokio", {TokioPath, "sleeps", flavorName(F), Count, Ms}});
-      for (auto &[Side, Args] : Sides) {
+        SleepSides.push_back(
+            {"tokio", {TokioPath, "sleeps", flavorName(F), Count, Sleep}});
+      if (Round % 2)
+        std::reverse(SleepSides.begin(), SleepSides.end());
+      for (auto &[Side, Args] : SleepSides) {
         ChildResult R = runChild(Args);
-        auto Line = R.Ok ? lineStarting(R.Output, std::string(Side) +
-                                                      " sleeps ")
-                         : std::nullopt;
+        if (R.Ok && std::strcmp(Side, "tokio") == 0)
+          noteTokioVersion(R.Output);
+        auto Line = R.Ok
+                        ? lineStarting(R.Output, std::string(Side) + " sleeps ")
+                        : std::nullopt;
         auto Wall = Line ? field(*Line, "wall_ms") : std::nullopt;
         auto StartRss = Line ? field(*Line, "start_rss_kib") : std::nullopt;
         auto Tasks = Line ? field(*Line, "tasks") : std::nullopt;
@@ -625,13 +736,9 @@ int main(int Argc, char **Argv) {
             static_cast<double>(R.MaxRssKib -
                                 std::strtol(StartRss->c_str(), nullptr, 10)) /
             1024;
-        T.row(SleepsBench, flavorName(F), Side, "ms wall")
-            .Samples.push_back(
-                Complete ? std::strtod(Wall->c_str(), nullptr) : -1);
-        T.row(SleepsBench, flavorName(F), Side, "MiB peak")
-            .Samples.push_back(PeakMiB);
-        T.row(SleepsBench, flavorName(F), Side, "MiB grown")
-            .Samples.push_back(GrownMiB);
+        record(SleepsBench, F, Side,
+               {Complete ? std::strtod(Wall->c_str(), nullptr) : -1, R.CpuMs,
+                PeakMiB, GrownMiB});
       }
     }
   }
@@ -648,7 +755,7 @@ int main(int Argc, char **Argv) {
 
   std::printf("corofy's Runtime (clang %s) vs Tokio", __clang_version__);
   if (!TokioVersion.empty())
-    std::printf(" (%s, cargo --release, LTO)", TokioVersion.c_str());
+    std::printf(" %s", TokioVersion.c_str());
   std::printf("\nmedian of %d rounds; spawn, pingpong: ~%.0f ms per "
               "measurement; sleeps100k: one process per run\n\n",
               Rounds, TargetMs);
@@ -659,9 +766,9 @@ int main(int Argc, char **Argv) {
   for (const Row &R : T.rows()) {
     if (R.Samples.empty())
       continue;
-    if (R.Bench != PreviousBench && !PreviousBench.empty())
+    if (R.Bench + R.Flavor != PreviousBench && !PreviousBench.empty())
       std::printf("\n");
-    PreviousBench = R.Bench;
+    PreviousBench = R.Bench + R.Flavor;
     if (R.Side == "corofy")
       Corofy = &R;
     auto [Min, Max] = std::minmax_element(R.Samples.begin(), R.Samples.end());
@@ -686,10 +793,16 @@ int main(int Argc, char **Argv) {
       "order;\n"
       "            pingpong = 2 tasks waking each other through a flag + "
       "stored waker;\n"
-      "            sleeps100k = %llu tasks each sleeping %llu ms, joined; "
-      "MiB peak = the\n"
-      "            process's max RSS, MiB grown = that minus its RSS before "
-      "the runtime\n"
+      "            sleeps100k = %llu tasks each sleeping %llu ms, joined, in "
+      "a process of\n"
+      "            their own; peak MiB = its max RSS, grown MiB = that minus "
+      "its RSS before\n"
+      "            the runtime\n"
+      "units:      wall = elapsed time; cpu = CPU time of all the process's "
+      "threads\n"
+      "            (CLOCK_PROCESS_CPUTIME_ID, or the child's rusage), less "
+      "sensitive to the\n"
+      "            load of a shared machine; rt = round trip\n"
       "vs corofy:  the row's median over the corofy row's (above 1 = corofy "
       "is faster / smaller)\n",
       static_cast<unsigned long long>(SpawnBatch),

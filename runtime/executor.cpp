@@ -9,9 +9,30 @@
 // turning into wakes in batches, simple enough to be obviously right. A
 // thread with nothing to run becomes the reactor's driver if no other
 // thread is (and blocks in epoll_wait), or else sleeps on a condition
-// variable. Whoever queues a task wakes one sleeping thread, or interrupts
-// the driver through the eventfd when no thread sleeps, so a woken task
-// never waits for a timeout.
+// variable. Whoever queues a task makes sure a thread is on its way to the
+// queue: it wakes one sleeping thread, or interrupts the driver through the
+// eventfd when no thread sleeps, so a woken task never waits for a timeout;
+// but only when no thread woken that way is still on its way, and a thread
+// that takes a task and sees more wakes the next (as Tokio's "searching"
+// workers do), so that a burst of tasks costs one wake-up. The wake-up is
+// made after the mutex is released, and a worker with nothing to run looks
+// at the queue for a few microseconds before it sleeps.
+//
+// Two shortcuts keep the common hand-offs off the shared queue:
+//
+//  - On a multi-thread runtime, a task woken by the task a worker is polling
+//    goes into that worker's LIFO slot and runs right after the poll, on the
+//    same thread, as in Tokio: a task that hands work to another (a
+//    channel, a ping-pong) then costs no wake-up of another thread and no
+//    trip through the shared queue. The slot is for wakes of other tasks
+//    only (a task that wakes itself, or yields, goes to the queue's tail),
+//    and a worker runs at most MaxLifoPolls slot tasks in a row before the
+//    slot's task goes to the tail, so the queue is never starved.
+//  - On a current-thread runtime, the thread inside block_on() keeps a queue
+//    of its own (Runner) for the tasks it wakes, spawns and requeues, and
+//    takes the shared queue (where other threads' wakes land) onto its tail
+//    every SharedQueueInterval tasks and whenever its own runs dry. Tasks
+//    woken on that thread still run in the order they were woken.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +57,24 @@ thread_local bool Dispatching = false;
 /// event_interval).
 constexpr unsigned TasksPerReactorCheck = 61;
 
+/// How many tasks a worker runs from its LIFO slot in a row (Tokio bounds
+/// the same chain with its cooperative budget of 128).
+constexpr unsigned MaxLifoPolls = 128;
+
+/// How many cpu_relax() a worker with nothing to run spends looking at the
+/// queue before it sleeps (about 5 us on x86).
+constexpr unsigned IdleSpins = 128;
+
+/// How many of its own tasks a thread inside a current-thread block_on()
+/// runs between two looks at the shared queue, where other threads' wakes
+/// arrive (Tokio's global_queue_interval).
+constexpr unsigned SharedQueueInterval = 31;
+
+/// The worker state of the thread, on the threads Core::start() made.
+thread_local Core::Worker *CurrentWorker = nullptr;
+/// The state of the thread inside Core::run_main(), if it is.
+thread_local Core::Runner *CurrentRunner = nullptr;
+
 BlockOnState &blockOnStateOf(const void *data) {
   return *static_cast<BlockOnState *>(const_cast<void *>(data));
 }
@@ -49,10 +88,13 @@ void wakeBlockOn(const void *data) {
   BlockOnState &state = blockOnStateOf(data);
   if (state.notified.exchange(true, std::memory_order_acq_rel))
     return; // coalesced with a wake not yet consumed
-  if (state.core)
-    state.core->wake_blocked();
-  else
+  if (state.core) {
+    // The blocked thread itself sees the flag before it runs anything else.
+    if (!CurrentRunner || CurrentRunner->main != &state)
+      state.core->wake_blocked();
+  } else {
     state.notified.notify_one();
+  }
 }
 
 void dropBlockOn(const void *data) {
@@ -84,15 +126,18 @@ void Core::start() {
   threads_.reserve(workers_);
   for (unsigned i = 0; i != workers_; ++i)
     threads_.emplace_back([this] {
+      Worker worker{this};
       CurrentCore = this;
+      CurrentWorker = &worker;
       run(nullptr);
+      CurrentWorker = nullptr;
       CurrentCore = nullptr;
     });
 }
 
 void Core::shutdown() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    auto lock = lock_spinning(mutex_);
     closed_ = true;
     if (driving_)
       reactor_->unpark();
@@ -106,9 +151,8 @@ void Core::shutdown() {
   // their queue reference (schedule() sees closed_).
   TaskHeader *queued;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queued = std::exchange(head_, nullptr);
-    tail_ = nullptr;
+    auto lock = lock_spinning(mutex_);
+    queued = std::exchange(queue_, TaskQueue()).head;
     queued_ = 0;
   }
   while (queued)
@@ -119,7 +163,7 @@ void Core::shutdown() {
   for (;;) {
     TaskHeader *task;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      auto lock = lock_spinning(mutex_);
       task = owned_;
       if (!task)
         break;
@@ -135,53 +179,115 @@ void Core::shutdown() {
   reactor_->shutdown();
 }
 
-void Core::push_locked(TaskHeader &task) {
-  task.next_ = nullptr;
-  if (tail_)
-    tail_->next_ = &task;
-  else
-    head_ = &task;
-  tail_ = &task;
+Core::Wake Core::push_locked(TaskHeader &task, bool wake) {
+  queue_.push(task);
   ++queued_;
-  if (idle_threads_)
+  has_tasks_.store(true, std::memory_order_relaxed);
+  return wake ? wake_one_locked() : Wake::None;
+}
+
+Core::Wake Core::wake_one_locked() {
+  if (notified_ || unparked_ || spinning_)
+    return Wake::None; // that thread looks at the queue soon, passes it on
+  if (idle_threads_) {
+    ++notified_;
+    return Wake::Idle;
+  }
+  if (driving_ && !Dispatching) {
+    unparked_ = true;
+    return Wake::Driver;
+  }
+  return Wake::None;
+}
+
+void Core::deliver(Wake wake) noexcept {
+  if (wake == Wake::Idle)
     idle_.notify_one();
-  else if (driving_ && !Dispatching)
+  else if (wake == Wake::Driver)
     reactor_->unpark();
 }
 
 TaskHeader *Core::pop_locked() noexcept {
-  TaskHeader *task = head_;
+  TaskHeader *task = queue_.pop();
   if (task) {
-    head_ = task->next_;
-    if (!head_)
-      tail_ = nullptr;
     --queued_;
+    if (queue_.empty())
+      has_tasks_.store(false, std::memory_order_relaxed);
   }
   return task;
 }
 
 void Core::schedule(TaskHeader &task) {
+  if (Runner *runner = CurrentRunner; runner && runner->core == this) {
+    runner->queue.push(task); // run_main() looks at nothing else first
+    return;
+  }
+  Wake wake;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!closed_) {
-      push_locked(task);
+    auto lock = lock_spinning(mutex_);
+    if (closed_) {
+      lock.unlock();
+      task.release(); // shut down: the task is (being) aborted
       return;
     }
+    wake = push_locked(task);
   }
-  task.release(); // shut down: the task is (being) aborted
+  deliver(wake);
+}
+
+void Core::schedule_woken(TaskHeader &task) {
+  Worker *worker = CurrentWorker;
+  if (!worker || worker->core != this || !worker->polling) {
+    schedule(task);
+    return;
+  }
+  // The displaced task had been woken first: it goes to the queue, and
+  // another thread may take it.
+  if (TaskHeader *displaced = std::exchange(worker->lifo, &task))
+    schedule(*displaced);
+}
+
+unsigned Core::run_on_worker(Worker &worker, TaskHeader &task) {
+  TaskHeader *next = &task;
+  for (unsigned polls = 1;; ++polls) {
+    worker.polling = true;
+    run_task(*next);
+    worker.polling = false;
+    next = std::exchange(worker.lifo, nullptr);
+    if (!next)
+      return polls;
+    if (polls == MaxLifoPolls) {
+      // To the tail, waking no one: this thread looks at the queue next.
+      auto lock = lock_spinning(mutex_);
+      if (!closed_) {
+        (void)push_locked(*next, /*wake=*/false);
+      } else {
+        lock.unlock();
+        next->release(); // shut down: the task is (being) aborted
+      }
+      return polls;
+    }
+  }
 }
 
 void Core::spawn(TaskHeader &task) {
   task.core_ = shared_from_this();
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    auto lock = lock_spinning(mutex_);
     if (!closed_) {
       task.owned_next_ = owned_;
       if (owned_)
         owned_->owned_prev_ = &task;
       owned_ = &task;
       ++owned_count_;
-      push_locked(task);
+      if (Runner *runner = CurrentRunner; runner && runner->core == this) {
+        lock.unlock();
+        runner->queue.push(task);
+        return;
+      }
+      Wake wake = push_locked(task);
+      lock.unlock();
+      deliver(wake);
       return;
     }
   }
@@ -190,78 +296,180 @@ void Core::spawn(TaskHeader &task) {
   task.release(); // the list's reference
 }
 
-void Core::forget(TaskHeader &task) noexcept {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (owned_ != &task && !task.owned_prev_)
-      return; // already taken off by shutdown()
-    if (task.owned_prev_)
-      task.owned_prev_->owned_next_ = task.owned_next_;
-    else
-      owned_ = task.owned_next_;
-    if (task.owned_next_)
-      task.owned_next_->owned_prev_ = task.owned_prev_;
-    task.owned_prev_ = task.owned_next_ = nullptr;
-    --owned_count_;
-  }
-  task.release();
+bool Core::forget(TaskHeader &task) noexcept {
+  auto lock = lock_spinning(mutex_);
+  if (owned_ != &task && !task.owned_prev_)
+    return false; // already taken off by shutdown()
+  if (task.owned_prev_)
+    task.owned_prev_->owned_next_ = task.owned_next_;
+  else
+    owned_ = task.owned_next_;
+  if (task.owned_next_)
+    task.owned_next_->owned_prev_ = task.owned_prev_;
+  task.owned_prev_ = task.owned_next_ = nullptr;
+  --owned_count_;
+  return true;
 }
 
 std::size_t Core::live_tasks() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  auto lock = lock_spinning(mutex_);
   return owned_count_;
 }
 
+void Core::drive_locked(std::unique_lock<std::mutex> &lock, bool justLook) {
+  driving_ = true;
+  lock.unlock();
+  Dispatching = true;
+  reactor_->turn(justLook
+                     ? std::optional<Clock::duration>(Clock::duration::zero())
+                     : std::nullopt);
+  Dispatching = false;
+  lock = lock_spinning(mutex_);
+  driving_ = false;
+  unparked_ = false;
+  if (idle_threads_ && !notified_) {
+    ++notified_; // hand the driver's role on
+    lock.unlock();
+    idle_.notify_one();
+    lock = lock_spinning(mutex_);
+  }
+}
+
+void Core::sleep_locked(std::unique_lock<std::mutex> &lock) {
+  ++idle_threads_;
+  idle_.wait(lock);
+  --idle_threads_;
+  if (notified_)
+    --notified_; // this thread took the notification (or another will)
+}
+
 void Core::run(BlockOnState *main) {
+  if (main)
+    run_main(*main);
+  else
+    run_worker(*CurrentWorker);
+}
+
+void Core::take_queue_locked(Runner &runner) noexcept {
+  runner.queue.append(queue_);
+  queued_ = 0;
+  has_tasks_.store(false, std::memory_order_relaxed);
+}
+
+void Core::return_queue_locked(Runner &runner) noexcept {
+  if (runner.queue.empty())
+    return;
+  for (TaskHeader *task = runner.queue.head; task; task = task->next_)
+    ++queued_;
+  queue_.prepend(runner.queue);
+  has_tasks_.store(true, std::memory_order_relaxed);
+}
+
+void Core::run_main(BlockOnState &main) {
+  Runner runner{this, &main, {}};
+  CurrentRunner = &runner;
   unsigned sinceReactor = 0;
-  std::unique_lock<std::mutex> lock(mutex_);
+  auto lock = lock_spinning(mutex_);
   // The blocked-on future queues behind the tasks that were queued before
   // it was woken, as if it were a task: one that keeps waking itself must
   // not starve them.
-  std::size_t ahead = main ? queued_ : 0;
+  std::size_t ahead = queued_;
   for (;;) {
-    if (!ahead &&
-        (main ? main->notified.exchange(false, std::memory_order_acquire)
-              : closed_))
-      return;
-    bool checkReactor = sinceReactor >= TasksPerReactorCheck && !driving_;
+    take_queue_locked(runner);
+    // A load first: the exchange, a locked instruction, only when woken.
+    if (!ahead && main.notified.load(std::memory_order_relaxed) &&
+        main.notified.exchange(false, std::memory_order_acquire))
+      break;
+    if (sinceReactor >= TasksPerReactorCheck && driving_)
+      sinceReactor = 0; // another thread is watching the reactor
+    bool checkReactor = sinceReactor >= TasksPerReactorCheck;
     if (!checkReactor) {
-      if (TaskHeader *task = pop_locked()) {
-        if (ahead)
-          --ahead;
+      if (!runner.queue.empty()) {
+        // Run this thread's tasks without the lock; look at the shared
+        // queue (other threads' wakes) every SharedQueueInterval tasks.
         lock.unlock();
-        run_task(*task);
-        ++sinceReactor;
-        lock.lock();
+        for (unsigned burst = 0;
+             !runner.queue.empty() && burst != SharedQueueInterval; ++burst) {
+          if (!ahead && main.notified.load(std::memory_order_relaxed))
+            break;
+          if (ahead)
+            --ahead;
+          run_task(*runner.queue.pop());
+          if (++sinceReactor == TasksPerReactorCheck)
+            break;
+        }
+        lock = lock_spinning(mutex_);
         continue;
       }
       ahead = 0; // another thread ran them
     }
     if (!driving_) {
       // Block in epoll_wait only when there is nothing to run.
-      driving_ = true;
-      lock.unlock();
-      Dispatching = true;
-      reactor_->turn(
-          checkReactor ? std::optional<Clock::duration>(Clock::duration::zero())
-                       : std::nullopt);
-      Dispatching = false;
+      drive_locked(lock, checkReactor);
       sinceReactor = 0;
-      lock.lock();
-      driving_ = false;
-      if (idle_threads_)
-        idle_.notify_one(); // hand the driver's role on
       continue;
     }
-    ++idle_threads_;
-    idle_.wait(lock);
-    --idle_threads_;
+    sleep_locked(lock);
   }
+  // The tasks left go back to the shared queue, ahead of those queued since,
+  // for the next block_on() or another thread inside one.
+  CurrentRunner = nullptr;
+  return_queue_locked(runner);
+  Wake wake = queue_.empty() ? Wake::None : wake_one_locked();
+  lock.unlock();
+  deliver(wake);
+}
+
+void Core::run_worker(Worker &worker) {
+  unsigned sinceReactor = 0;
+  auto lock = lock_spinning(mutex_);
+  while (!closed_) {
+    bool checkReactor = sinceReactor >= TasksPerReactorCheck && !driving_;
+    if (!checkReactor) {
+      if (TaskHeader *task = pop_locked()) {
+        // More work than this thread: bring another.
+        Wake wake = queue_.empty() ? Wake::None : wake_one_locked();
+        lock.unlock();
+        deliver(wake);
+        sinceReactor += run_on_worker(worker, *task);
+        lock = lock_spinning(mutex_);
+        continue;
+      }
+    }
+    if (!driving_) {
+      // Block in epoll_wait only when there is nothing to run.
+      drive_locked(lock, checkReactor);
+      sinceReactor = 0;
+      continue;
+    }
+    if (!spinning_) {
+      // Look at the queue for a moment before sleeping: a thread that queues
+      // tasks a little slower than this one runs them would otherwise wake
+      // it for each one (two context switches, and the waker is often
+      // preempted). One spinner at a time; pushers count on it as on a
+      // notified thread, so they wake no one else meanwhile.
+      spinning_ = true;
+      lock.unlock();
+      for (unsigned spin = 0;
+           spin != IdleSpins && !has_tasks_.load(std::memory_order_relaxed);
+           ++spin)
+        cpu_relax();
+      lock = lock_spinning(mutex_);
+      spinning_ = false;
+      if (!queue_.empty() || closed_)
+        continue;
+    }
+    sleep_locked(lock);
+  }
+  // The tasks left need another thread.
+  Wake wake = queue_.empty() ? Wake::None : wake_one_locked();
+  lock.unlock();
+  deliver(wake);
 }
 
 void Core::wake_blocked() noexcept {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    auto lock = lock_spinning(mutex_);
     if (driving_ && !Dispatching)
       reactor_->unpark();
   }

@@ -492,6 +492,96 @@ TEST(RuntimeTest, ABlockedOnFutureThatYieldsDoesNotStarveTasks) {
   EXPECT_EQ(Order, (std::vector<int>{0, 1, 0, 1, 0}));
 }
 
+/// Two RelayTasks wake each other at every poll, until Stop is set: a wake
+/// chain that never empties the thread's queue (or a worker's LIFO slot).
+struct Relay {
+  std::mutex M;
+  std::optional<Waker> Wakers[2];
+  std::atomic<bool> Stop{false};
+};
+
+struct RelayTask {
+  using Output = void;
+  Relay *R;
+  int Side;
+  Poll<void> poll(Context &Cx) {
+    std::optional<Waker> Other;
+    {
+      std::lock_guard<std::mutex> Lock(R->M);
+      R->Wakers[Side] = Cx.waker();
+      Other = std::exchange(R->Wakers[1 - Side], std::nullopt);
+    }
+    if (Other)
+      Other->wake();
+    return R->Stop ? Poll<void>::ready() : Poll<void>::pending();
+  }
+};
+
+struct SetsFlag {
+  using Output = void;
+  std::atomic<bool> *Flag;
+  Poll<void> poll(Context &) {
+    Flag->store(true);
+    return Poll<void>::ready();
+  }
+};
+
+TEST(RuntimeTest, AWakeChainDoesNotStarveTasksWokenElsewhere) {
+  Watchdog W("wake chain vs other tasks");
+  // On a current-thread runtime the chain lives in the thread's own queue,
+  // on a worker in its LIFO slot; a task spawned from another thread lands
+  // in the shared queue and must run all the same.
+  for (unsigned Workers : {0u, 1u}) {
+    Runtime Rt(Runtime::Options{Workers});
+    Relay R;
+    JoinHandle<void> A = Rt.spawn(RelayTask{&R, 0});
+    JoinHandle<void> B = Rt.spawn(RelayTask{&R, 1});
+    std::thread Other([&] {
+      std::this_thread::sleep_for(10ms);
+      Rt.spawn(SetsFlag{&R.Stop}).detach();
+    });
+    Rt.block_on(corofy::join(std::move(A), std::move(B)));
+    Other.join();
+    EXPECT_TRUE(R.Stop) << Workers << " workers";
+  }
+}
+
+TEST(RuntimeTest, ABlockedOnFutureWokenElsewhereRunsDespiteAWakeChain) {
+  Watchdog W("wake chain vs block_on");
+  // The thread inside a current-thread block_on() runs the chain and must
+  // still notice that its own future was woken from another thread.
+  Runtime Rt;
+  Relay R;
+  struct StopsWhenWoken {
+    using Output = void;
+    Relay *R;
+    std::optional<JoinHandle<void>> A, B;
+    std::optional<std::thread> Waker;
+    Poll<void> poll(Context &Cx) {
+      if (!Waker) {
+        A.emplace(corofy::spawn(RelayTask{R, 0}));
+        B.emplace(corofy::spawn(RelayTask{R, 1}));
+        Waker.emplace([Clone = Cx.waker()] {
+          std::this_thread::sleep_for(10ms);
+          Clone.wake();
+        });
+        return Poll<void>::pending();
+      }
+      R->Stop = true;
+      if (A && A->poll(Cx).is_ready())
+        A.reset();
+      if (B && B->poll(Cx).is_ready())
+        B.reset();
+      if (A || B)
+        return Poll<void>::pending();
+      Waker->join();
+      return Poll<void>::ready();
+    }
+  };
+  Rt.block_on(StopsWhenWoken{&R, {}, {}, {}});
+  EXPECT_TRUE(R.Stop);
+}
+
 TEST(RuntimeTest, WhereFuturesRun) {
   Watchdog W("threads of a runtime");
   struct WhereAmI {

@@ -271,8 +271,8 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
       s.wakes.push_back(std::exchange(entry.waker, Waker::noop()));
     }
   }
-  for (const Waker &waker : s.wakes)
-    waker.wake();
+  for (Waker &waker : s.wakes)
+    std::move(waker).wake(); // hands a task's reference to its queue
   s.wakes.clear();
 }
 

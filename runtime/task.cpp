@@ -4,15 +4,19 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Every transition of a task's state word is one compare-and-swap:
+// Every transition of a task's state word is one compare-and-swap, and
+// the word holds the reference count too, so the queue's reference comes
+// and goes in the same operation:
 //
-//   wake:   idle -> Notified (queued, with a reference for the queue);
+//   wake:   idle -> Notified, plus the queue's reference (then queued);
 //           Running -> Running|Notified (the runner queues it afterwards);
 //           Notified or Complete: nothing (the wake coalesces).
-//   run:    Notified -> Running, poll, then Running -> idle, or
-//           Running|Notified -> Notified and back into the queue.
-//   finish: Running -> Complete, under join_mutex_ so that a JoinHandle
-//           either sees Complete or has its waker stored before it.
+//   run:    Notified -> Running, poll, then Running -> idle, dropping the
+//           queue's reference, or Running|Notified -> Notified, keeping it
+//           for the queue, which the task goes back into.
+//   finish: Running -> Complete, dropping the runner's references, under
+//           join_lock_ so that a JoinHandle either sees Complete or has its
+//           waker stored before it.
 //
 // Only the thread that moved the task to Running touches its future, so a
 // task never runs on two threads at once, and at most one queue entry
@@ -40,43 +44,75 @@ const void *cloneTask(const void *data) {
 
 void wakeTask(const void *data) {
   TaskHeader &task = taskOf(data);
-  std::uint32_t state = task.state_.load(std::memory_order_acquire);
+  std::uint64_t state = task.state_.load(std::memory_order_acquire);
   for (;;) {
     if (state & (TaskHeader::Complete | TaskHeader::Notified))
       return;
-    if (task.state_.compare_exchange_weak(state, state | TaskHeader::Notified,
-                                          std::memory_order_acq_rel,
-                                          std::memory_order_acquire))
+    // A running task is queued by its runner, with the runner's reference.
+    std::uint64_t next = state | TaskHeader::Notified;
+    if (!(state & TaskHeader::Running))
+      next += TaskHeader::OneRef; // the queue's reference
+    if (task.state_.compare_exchange_weak(
+            state, next, std::memory_order_acq_rel, std::memory_order_acquire))
       break;
   }
-  if (state & TaskHeader::Running)
-    return;      // the runner queues it when its poll returns
-  task.retain(); // the queue's reference
-  task.core_->schedule(task);
+  if (!(state & TaskHeader::Running))
+    task.core_->schedule_woken(task);
 }
 
 void dropTask(const void *data) { taskOf(data).release(); }
 
-constexpr WakerVTable TaskWakerVTable{cloneTask, wakeTask, dropTask};
+/// wakeTask, then dropTask, with one compare-and-swap on the usual path:
+/// the waker's reference becomes the queue's.
+void wakeAndDropTask(const void *data) {
+  TaskHeader &task = taskOf(data);
+  std::uint64_t state = task.state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (state & (TaskHeader::Complete | TaskHeader::Notified)) {
+      task.release(); // the wake coalesces; only the drop is left
+      return;
+    }
+    // A running task is queued by its runner, with the runner's reference,
+    // which also keeps the count above zero here.
+    std::uint64_t next = state | TaskHeader::Notified;
+    if (state & TaskHeader::Running)
+      next -= TaskHeader::OneRef;
+    if (task.state_.compare_exchange_weak(
+            state, next, std::memory_order_acq_rel, std::memory_order_acquire))
+      break;
+  }
+  if (!(state & TaskHeader::Running))
+    task.core_->schedule_woken(task);
+}
 
-/// Marks a Running task Complete and wakes its JoinHandle.
-void finish(TaskHeader &task) noexcept {
+constexpr WakerVTable TaskWakerVTable{cloneTask, wakeTask, dropTask,
+                                      wakeAndDropTask};
+
+/// Marks a Running task Complete and wakes its JoinHandle, dropping `refs`
+/// references: all but one in the same compare-and-swap, the last once the
+/// lock is released, since a JoinHandle may be dropped (and free the task)
+/// on another thread as soon as the compare-and-swap is done.
+void finish(TaskHeader &task, std::uint64_t refs = 0) noexcept {
   Waker joiner = Waker::noop(); // woken and dropped after the lock
   {
-    std::lock_guard<std::mutex> lock(task.join_mutex_);
-    std::uint32_t state = task.state_.load(std::memory_order_relaxed);
+    std::lock_guard<JoinLock> lock(task.join_lock_);
+    std::uint64_t state = task.state_.load(std::memory_order_relaxed);
+    std::uint64_t dropped = refs ? (refs - 1) * TaskHeader::OneRef : 0;
     while (!task.state_.compare_exchange_weak(
-        state, (state | TaskHeader::Complete) & ~TaskHeader::Running,
-        std::memory_order_release, std::memory_order_relaxed)) {
+        state,
+        ((state | TaskHeader::Complete) & ~TaskHeader::Running) - dropped,
+        std::memory_order_acq_rel, std::memory_order_relaxed)) {
     }
     joiner = std::exchange(task.join_waker_, Waker::noop());
   }
-  joiner.wake();
+  if (refs)
+    task.release();
+  std::move(joiner).wake();
 }
 
 /// Notified -> Running; returns the state before.
-std::uint32_t startRunning(TaskHeader &task) noexcept {
-  std::uint32_t state = task.state_.load(std::memory_order_acquire);
+std::uint64_t startRunning(TaskHeader &task) noexcept {
+  std::uint64_t state = task.state_.load(std::memory_order_acquire);
   while (!task.state_.compare_exchange_weak(
       state, (state & ~TaskHeader::Notified) | TaskHeader::Running,
       std::memory_order_acq_rel, std::memory_order_acquire)) {
@@ -87,7 +123,7 @@ std::uint32_t startRunning(TaskHeader &task) noexcept {
 } // namespace
 
 void run_task(TaskHeader &task) noexcept {
-  std::uint32_t state = startRunning(task);
+  std::uint64_t state = startRunning(task);
   if (state & TaskHeader::Complete) { // not expected: completed tasks are
     task.release();                   // never queued again
     return;
@@ -97,25 +133,36 @@ void run_task(TaskHeader &task) noexcept {
     task.vtable_->drop_future(task);
     completed = true;
   } else {
-    Waker waker(cloneTask(&task), &TaskWakerVTable);
-    Context cx(waker);
+    // The poll's waker borrows the queue's reference, which outlives the
+    // poll: no clone and drop (two atomic read-modify-writes) per poll. A
+    // future keeps the waker by copying it, which clones.
+    union BorrowedWaker {
+      explicit BorrowedWaker(TaskHeader &task)
+          : waker(&task, &TaskWakerVTable) {}
+      ~BorrowedWaker() {} // never drops the reference it did not take
+      Waker waker;
+    } borrowed(task);
+    Context cx(borrowed.waker);
     completed = task.vtable_->poll(task, cx);
   }
   if (completed) {
-    finish(task);
-    task.core_->forget(task);
-    task.release();
+    // The queue's reference, and the owner list's unless shutdown() took
+    // the task off the list (it then drops that one itself).
+    finish(task, task.core_->forget(task) ? 2 : 1);
     return;
   }
   state = task.state_.load(std::memory_order_acquire);
-  while (!task.state_.compare_exchange_weak(state, state & ~TaskHeader::Running,
-                                            std::memory_order_acq_rel,
-                                            std::memory_order_acquire)) {
-  }
+  std::uint64_t next;
+  do {
+    next = state & ~TaskHeader::Running;
+    if (!(state & TaskHeader::Notified))
+      next -= TaskHeader::OneRef; // the queue's, ours
+  } while (!task.state_.compare_exchange_weak(
+      state, next, std::memory_order_acq_rel, std::memory_order_acquire));
   if (state & TaskHeader::Notified)
     task.core_->schedule(task); // woken during the poll: keeps our reference
-  else
-    task.release();
+  else if (TaskHeader::refs(next) == 0)
+    task.vtable_->destroy(&task); // not expected: the owner list holds one
 }
 
 void abort_now(TaskHeader &task) noexcept {
@@ -132,7 +179,7 @@ void abort_task(TaskHeader &task) noexcept {
 TaskHeader::Outcome poll_join(TaskHeader &task, Context &cx) {
   {
     Waker replaced = Waker::noop(); // dropped after the lock
-    std::lock_guard<std::mutex> lock(task.join_mutex_);
+    std::lock_guard<JoinLock> lock(task.join_lock_);
     if (!(task.state_.load(std::memory_order_acquire) & TaskHeader::Complete)) {
       if (!task.join_waker_.will_wake(cx.waker()))
         replaced = std::exchange(task.join_waker_, cx.waker());

@@ -229,6 +229,47 @@ TEST(WakerTest, WakeNeitherClonesNorDrops) {
   EXPECT_EQ(C.Drops, 2);
 }
 
+TEST(WakerTest, WakeByValueWakesAndDropsOnceAndLeavesANoop) {
+  Counts C;
+  {
+    Waker W = countingWaker(C);
+    Waker Copy = W;
+    std::move(W).wake(); // no wake_and_drop: wake, then drop
+    EXPECT_EQ(C.Wakes, 1);
+    EXPECT_EQ(C.Drops, 1);
+    W.wake(); // a no-op now, like a moved-from waker
+    Waker FromNoop = W;
+    EXPECT_EQ(C.Wakes, 1);
+    EXPECT_EQ(C.Clones, 1);
+  }
+  EXPECT_EQ(C.Drops, 2); // Copy; the no-ops dropped nothing
+}
+
+int WakeAndDropCalls = 0;
+void countingWakeAndDrop(const void *Data) {
+  ++WakeAndDropCalls;
+  countingWake(Data);
+  countingDrop(Data);
+}
+
+TEST(WakerTest, WakeByValueUsesWakeAndDropWhenTheVTableHasIt) {
+  static constexpr WakerVTable Combined{countingClone, countingWake,
+                                        countingDrop, countingWakeAndDrop};
+  Counts C, Temporary;
+  WakeAndDropCalls = 0;
+  {
+    Waker W(&C, &Combined);
+    std::move(W).wake();
+    EXPECT_EQ(WakeAndDropCalls, 1);
+    EXPECT_EQ(C.Wakes, 1);
+    EXPECT_EQ(C.Drops, 1);
+    Waker(&Temporary, &Combined).wake(); // a temporary is woken by value too
+    EXPECT_EQ(WakeAndDropCalls, 2);
+    EXPECT_EQ(Temporary.Drops, 1);
+  }
+  EXPECT_EQ(C.Drops, 1); // W was a no-op by then
+}
+
 TEST(WakerTest, WillWakeComparesTaskAndVTable) {
   Counts First, Second;
   Waker A = countingWaker(First);

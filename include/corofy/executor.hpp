@@ -5,8 +5,11 @@
 //===----------------------------------------------------------------------===//
 //
 // A Runtime is a reactor (epoll: I/O readiness and timers) plus an executor
-// that polls tasks from one FIFO run queue. Runtime::block_on(f) polls f on
+// that polls tasks from a FIFO run queue. Runtime::block_on(f) polls f on
 // the calling thread until it is ready; spawn() adds tasks (see task.hpp).
+// Tasks run in the order they were woken, but for one shortcut on a
+// multi-thread runtime: a task woken by the task a worker is polling runs
+// next on that worker (Tokio's "LIFO slot"; runtime/executor.cpp).
 //
 //  - Options{.worker_threads = 0}, the default, is a current-thread runtime:
 //    the thread inside block_on() also runs the spawned tasks and waits in

@@ -33,8 +33,8 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -63,45 +63,85 @@ struct TaskVTable {
   void (*destroy)(TaskHeader *task) noexcept;
 };
 
+/// Tells the CPU that this thread spins (tens of ns on x86).
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+/// A one-byte lock for a task's JoinHandle waker: only the task's runner
+/// (when it completes) and its JoinHandle (when polled) take it, each for a
+/// few instructions, so spinning is cheap, and a std::mutex would take 40
+/// bytes of every task. Yields the CPU if the holder was preempted.
+class JoinLock {
+public:
+  void lock() noexcept {
+    unsigned spins = 0;
+    while (locked_.exchange(true, std::memory_order_acquire))
+      while (locked_.load(std::memory_order_relaxed)) {
+        if (++spins < 64)
+          cpu_relax();
+        else
+          std::this_thread::yield();
+      }
+  }
+  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+private:
+  std::atomic<bool> locked_{false};
+};
+
 /// The part of a task that the scheduler sees; Task<F> adds the future and
-/// its output. The state word and the reference count are all the
-/// synchronisation the wake path needs; the rest is owned by the thread
+/// its output. The state word, which holds the reference count too, is all
+/// the synchronisation the wake path needs; the rest is owned by the thread
 /// that holds the RUNNING bit, or guarded by the runtime's lock.
 class TaskHeader {
 public:
-  enum StateBit : std::uint32_t {
-    Notified = 1,  ///< in the run queue, or woken while running
-    Running = 2,   ///< being polled by one thread
-    Complete = 4,  ///< finished: output, exception or aborted
-    Cancelled = 8, ///< abort() was called
+  enum StateBit : std::uint64_t { // 64 bits: ~Running keeps the count
+    Notified = 1,                 ///< in the run queue, or woken while running
+    Running = 2,                  ///< being polled by one thread
+    Complete = 4,                 ///< finished: output, exception or aborted
+    Cancelled = 8,                ///< abort() was called
   };
+  /// The reference count lives in the state word's upper half, as in Tokio,
+  /// so that a wake takes the queue's reference, and the end of a poll drops
+  /// it, in the same compare-and-swap as the state change.
+  static constexpr std::uint64_t OneRef = std::uint64_t(1) << 32;
+  static constexpr std::uint64_t refs(std::uint64_t state) noexcept {
+    return state >> 32;
+  }
   enum class Outcome : std::uint8_t { None, Value, Error, Aborted, Taken };
 
   explicit TaskHeader(const TaskVTable *vtable) noexcept : vtable_(vtable) {}
   TaskHeader(const TaskHeader &) = delete;
   TaskHeader &operator=(const TaskHeader &) = delete;
 
-  void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void retain() noexcept {
+    state_.fetch_add(OneRef, std::memory_order_relaxed);
+  }
   void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    if (refs(state_.fetch_sub(OneRef, std::memory_order_acq_rel)) == 1)
       vtable_->destroy(this);
   }
 
-  std::atomic<std::uint32_t> state_{Notified};
-  /// The owner list of the runtime, the JoinHandle, and the run queue (the
-  /// task starts Notified, queued); each Waker clone adds one.
-  std::atomic<std::uint32_t> refs_{3};
+  /// StateBits, and the references: the owner list of the runtime, the
+  /// JoinHandle, and the run queue (the task starts Notified, queued); each
+  /// Waker clone adds one.
+  std::atomic<std::uint64_t> state_{Notified | 3 * OneRef};
   const TaskVTable *vtable_;
   std::shared_ptr<Core> core_; // keeps the scheduler alive for late wakes
   TaskHeader *next_ = nullptr; // run queue link
   TaskHeader *owned_prev_ = nullptr, *owned_next_ = nullptr;
   Outcome outcome_ = Outcome::None; // written by the runner before Complete
+  JoinLock join_lock_; // orders Complete against storing join_waker_
   std::exception_ptr error_;
-  std::mutex join_mutex_; // orders Complete against storing join_waker_
   Waker join_waker_ = Waker::noop();
 };
 
-/// Queues a new task (refs_ == 3, Notified) on `core`: it joins the
+/// Queues a new task (3 references, Notified) on `core`: it joins the
 /// runtime's owner list and its run queue. On a runtime that has shut down
 /// the task is aborted at once.
 void spawn_task(Core &core, TaskHeader &task);

@@ -21,10 +21,14 @@ namespace corofy {
 /// The operations behind a Waker. `clone` returns the data pointer for a new
 /// handle (usually the same pointer with a reference count bumped), `wake` asks
 /// for the task to be polled again, and `drop` releases one handle.
+/// `wake_and_drop`, optional, does both at once, as Rust's
+/// RawWakerVTable::wake does: a task can hand the handle's reference to its
+/// run queue instead of taking a new one and dropping the old.
 struct WakerVTable {
   const void *(*clone)(const void *data);
   void (*wake)(const void *data);
   void (*drop)(const void *data);
+  void (*wake_and_drop)(const void *data) = nullptr; // null: wake, then drop
 };
 
 class Waker {
@@ -48,7 +52,20 @@ public:
 
   /// Asks for the task to be polled again. Safe from any thread; waking a
   /// task more than once before it runs is allowed.
-  void wake() const { vtable_->wake(data_); }
+  void wake() const & { vtable_->wake(data_); }
+  /// The same, giving this handle up (it becomes a no-op waker), which may
+  /// spare a reference count round trip: `std::move(waker).wake()` where
+  /// the waker is not needed afterwards, as Rust's Waker::wake(self).
+  void wake() && {
+    const void *data = std::exchange(data_, &NoopVTable);
+    const WakerVTable *vtable = std::exchange(vtable_, &NoopVTable);
+    if (vtable->wake_and_drop) {
+      vtable->wake_and_drop(data);
+    } else {
+      vtable->wake(data);
+      vtable->drop(data);
+    }
+  }
 
   /// True when both handles wake the same task, so a future can skip
   /// replacing a stored waker.
@@ -60,9 +77,9 @@ public:
   static Waker noop() noexcept;
 
 private:
-  static constexpr WakerVTable NoopVTable{
-      [](const void *data) { return data; }, [](const void *) {},
-      [](const void *) {}};
+  static constexpr WakerVTable NoopVTable{[](const void *data) { return data; },
+                                          [](const void *) {},
+                                          [](const void *) {}};
 
   const void *data_;
   const WakerVTable *vtable_;

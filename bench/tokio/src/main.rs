@@ -11,7 +11,7 @@
 //  - spawn: block_on spawns a batch of trivial tasks (each returns its
 //    index), then awaits their JoinHandles in order and sums the outputs;
 //  - pingpong: two spawned tasks take turns through a pair of Signals, a
-//    hand-rolled future (a flag and a stored Waker under a std Mutex; the
+//    hand-rolled future (a flag and a stored Waker under a spin lock; the
 //    C++ side has the same one): A notifies B and waits on its own signal,
 //    B waits, then notifies A; one round trip = two wake-to-run hops;
 //  - sleeps: COUNT spawned tasks each sleep MS milliseconds (tokio::time::
@@ -21,12 +21,14 @@
 //
 // spawn and pingpong time batches until the target time has passed (after
 // one warm-up batch on the same runtime) and report ns per task or per round
-// trip. Rust 1.63 (Debian bookworm's rustc) must compile it.
+// trip, of wall time and of CPU time (all threads: CLOCK_PROCESS_CPUTIME_ID).
+// Rust 1.63 (Debian bookworm's rustc) must compile it.
 //
 // Usage (runtime_bench runs it; the lines are for it to read):
-//   tokio_peer inproc MS                  one measurement of spawn and
-//                                         pingpong on each scheduler:
-//       tokio <bench> <flavor> ns=.. ops=.. check=..
+//   tokio_peer inproc MS [BENCH...]       one measurement of spawn and
+//                                         pingpong (or of the BENCHes
+//                                         named) on each scheduler:
+//       tokio <bench> <flavor> ns=.. cpu_ns=.. ops=.. check=..
 //   tokio_peer sleeps FLAVOR COUNT MS     one sleeps run on FLAVOR:
 //       tokio sleeps <flavor> wall_ms=.. start_rss_kib=.. tasks=..
 // FLAVOR is current or multi2. The first line of both is
@@ -34,9 +36,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+use std::cell::UnsafeCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -69,7 +73,10 @@ impl Flavor {
                 b
             }
         };
-        builder.enable_all().build().expect("building the Tokio runtime")
+        builder
+            .enable_all()
+            .build()
+            .expect("building the Tokio runtime")
     }
 }
 
@@ -102,23 +109,42 @@ fn spawn_batch(rt: &tokio::runtime::Runtime) -> u64 {
 const PINGPONG_BATCH: u64 = 2_000;
 
 /// A one-bit mailbox: notify() sets the flag and wakes the stored waker;
-/// Wait is ready (clearing the flag) once it is set.
+/// Wait is ready (clearing the flag) once it is set. The C++ side has the
+/// same one, with the same spin lock: with each language's mutex (Rust's
+/// futex Mutex, glibc's pthread_mutex_t) the difference between the two
+/// would count as one between the runtimes.
 struct Signal {
-    inner: Mutex<(bool, Option<Waker>)>,
+    locked: AtomicBool,
+    inner: UnsafeCell<(bool, Option<Waker>)>,
 }
+
+// Safety: `inner` is only touched under `locked`.
+unsafe impl Sync for Signal {}
 
 impl Signal {
     fn new() -> Arc<Signal> {
         Arc::new(Signal {
-            inner: Mutex::new((false, None)),
+            locked: AtomicBool::new(false),
+            inner: UnsafeCell::new((false, None)),
         })
     }
+    /// Runs `f` on the flag and the stored waker under the spin lock.
+    fn with<R>(&self, f: impl FnOnce(&mut (bool, Option<Waker>)) -> R) -> R {
+        while self.locked.swap(true, Ordering::Acquire) {
+            while self.locked.load(Ordering::Relaxed) {
+                std::hint::spin_loop();
+            }
+        }
+        // Safety: the lock is held.
+        let result = f(unsafe { &mut *self.inner.get() });
+        self.locked.store(false, Ordering::Release);
+        result
+    }
     fn notify(&self) {
-        let waker = {
-            let mut inner = self.inner.lock().unwrap();
+        let waker = self.with(|inner| {
             inner.0 = true;
             inner.1.take()
-        };
+        });
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -135,20 +161,21 @@ struct Wait<'a> {
 impl Future for Wait<'_> {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut inner = self.signal.inner.lock().unwrap();
-        if inner.0 {
-            inner.0 = false;
-            return Poll::Ready(());
-        }
-        // Clone the waker only when it changed, as the C++ side does.
-        let stale = match &inner.1 {
-            Some(waker) => !waker.will_wake(cx.waker()),
-            None => true,
-        };
-        if stale {
-            inner.1 = Some(cx.waker().clone());
-        }
-        Poll::Pending
+        self.signal.with(|inner| {
+            if inner.0 {
+                inner.0 = false;
+                return Poll::Ready(());
+            }
+            // Clone the waker only when it changed, as the C++ side does.
+            let stale = match &inner.1 {
+                Some(waker) => !waker.will_wake(cx.waker()),
+                None => true,
+            };
+            if stale {
+                inner.1 = Some(cx.waker().clone());
+            }
+            Poll::Pending
+        })
     }
 }
 
@@ -195,6 +222,7 @@ fn measure(
     let expected = batch(&rt);
     let mut ops = 0u64;
     let mut check = true;
+    let cpu_start = process_cpu_ns();
     let start = Instant::now();
     let elapsed = loop {
         check &= batch(&rt) == expected;
@@ -204,14 +232,28 @@ fn measure(
             break elapsed;
         }
     };
+    let cpu = process_cpu_ns() - cpu_start;
     println!(
-        "tokio {} {} ns={:.2} ops={} check={}",
+        "tokio {} {} ns={:.2} cpu_ns={:.2} ops={} check={}",
         bench,
         flavor.name(),
         elapsed.as_nanos() as f64 / ops as f64,
+        cpu as f64 / ops as f64,
         ops,
         if check { expected } else { 0 }
     );
+}
+
+/// The CPU time of all this process's threads, in ns (the C++ side reads
+/// the same clock).
+fn process_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // Safety: `ts` is a valid timespec to write to.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 /// This process's resident set in KiB, from /proc/self/status.
@@ -282,11 +324,16 @@ fn main() {
     match args.get(1).map(|s| s.as_str()) {
         Some("inproc") => {
             let target = Duration::from_millis(number(2));
+            let selected = |bench: &str| args.len() <= 3 || args[3..].iter().any(|a| a == bench);
             for flavor in [Flavor::Current, Flavor::Multi2] {
-                measure("spawn", flavor, target, SPAWN_BATCH, spawn_batch);
+                if selected("spawn") {
+                    measure("spawn", flavor, target, SPAWN_BATCH, spawn_batch);
+                }
             }
             for flavor in [Flavor::Current, Flavor::Multi2] {
-                measure("pingpong", flavor, target, PINGPONG_BATCH, pingpong_batch);
+                if selected("pingpong") {
+                    measure("pingpong", flavor, target, PINGPONG_BATCH, pingpong_batch);
+                }
             }
         }
         Some("sleeps") => {
