@@ -467,17 +467,6 @@ TEST(SerializeTest, AddsContentLengthWhereABodyMayBe) {
 // The server and the client on loopback
 //===----------------------------------------------------------------------===//
 
-/// Waits for its Sleep and then yields its response.
-struct Delayed {
-  using Output = Response;
-  corofy::Sleep Timer;
-  Response Reply;
-  Poll<Response> poll(Context &Cx) {
-    if (Timer.poll(Cx).is_pending())
-      return Poll<Response>::pending();
-    return Poll<Response>::ready(std::move(Reply));
-  }
-};
 
 struct ThrowsWhenPolled {
   using Output = Response;
@@ -488,9 +477,10 @@ struct ThrowsWhenPolled {
 /// an echo of the method, target and body.
 Async<Response> testHandler(Request R) {
   if (R.target.starts_with("/sleep/"))
-    return Delayed{corofy::sleep_for(std::chrono::milliseconds(
-                       std::stoi(R.target.substr(7)))),
-                   Response::text(200, "slept")};
+    return corofy::testing::SleepThen<Response>{
+        corofy::sleep_for(std::chrono::milliseconds(
+            std::stoi(R.target.substr(7)))),
+        Response::text(200, "slept")};
   if (R.target == "/throw")
     throw std::runtime_error("handler failed");
   if (R.target == "/throw-later")

@@ -9,6 +9,7 @@
 #include "corofy/select.hpp"
 #include "corofy/timer.hpp"
 
+#include "alloc_counter.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
@@ -25,34 +26,12 @@
 #include <variant>
 #include <vector>
 
-// Counts the allocations of each thread, to check that combinators do not
-// allocate per poll. Replacing the global operator new is allowed once per
-// program, and this is the only test file of its program that does; see
-// COROFY_COUNT_ALLOCATIONS in test_util.h.
-
-namespace {
-thread_local long Allocations = 0;
-} // namespace
-
-#if COROFY_COUNT_ALLOCATIONS
-void *operator new(std::size_t Size) {
-  ++Allocations;
-  if (void *P = std::malloc(Size ? Size : 1))
-    return P;
-  throw std::bad_alloc();
-}
-void *operator new[](std::size_t Size) { return ::operator new(Size); }
-void operator delete(void *P) noexcept { std::free(P); }
-void operator delete[](void *P) noexcept { std::free(P); }
-void operator delete(void *P, std::size_t) noexcept { std::free(P); }
-void operator delete[](void *P, std::size_t) noexcept { std::free(P); }
-#endif
-
 namespace {
 
 using corofy::Context;
 using corofy::Poll;
 using corofy::Runtime;
+using corofy::testing::Allocations;
 using corofy::testing::Countdown;
 using corofy::testing::noopContext;
 using corofy::testing::Watchdog;
@@ -98,17 +77,7 @@ TEST(JoinTest, AChildsExceptionPropagates) {
   EXPECT_THROW((void)J.poll(noopContext()), std::runtime_error);
 }
 
-/// Sleeps, then yields its value.
-struct SleepThenValue {
-  using Output = int;
-  corofy::Sleep S;
-  int Value;
-  Poll<int> poll(Context &Cx) {
-    if (S.poll(Cx).is_pending())
-      return Poll<int>::pending();
-    return Poll<int>::ready(Value);
-  }
-};
+using SleepThenValue = corofy::testing::SleepThen<int>;
 
 TEST(JoinAllTest, OutputsFollowTheVectorOrder) {
   Watchdog W("join_all order");

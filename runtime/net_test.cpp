@@ -9,6 +9,7 @@
 #include "corofy/net.hpp"
 #include "corofy/timer.hpp"
 
+#include "alloc_counter.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
@@ -17,8 +18,6 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
-#include <new>
 #include <optional>
 #include <string>
 #include <thread>
@@ -31,26 +30,6 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-// Counts the allocations of the calling thread while counting is on, to
-// show that polls allocate nothing; see COROFY_COUNT_ALLOCATIONS in
-// test_util.h.
-namespace {
-thread_local bool CountingAllocations = false;
-thread_local long CountedAllocations = 0;
-} // namespace
-
-#if COROFY_COUNT_ALLOCATIONS
-void *operator new(std::size_t Size) {
-  if (CountingAllocations)
-    ++CountedAllocations;
-  if (void *P = std::malloc(Size ? Size : 1))
-    return P;
-  throw std::bad_alloc();
-}
-void operator delete(void *P) noexcept { std::free(P); }
-void operator delete(void *P, std::size_t) noexcept { std::free(P); }
-#endif
 
 namespace {
 
@@ -488,12 +467,10 @@ template <class F, class U> struct CountPollAllocations {
   Poll<long> poll(Context &Cx) {
     if (Polls == Spins)
       Unblock();
-    bool Counted = Polls++ > 0;
-    CountingAllocations = Counted;
-    long Before = CountedAllocations;
+    long Before = corofy::testing::Allocations;
     bool Ready = Inner.poll(Cx).is_ready();
-    Allocations += CountedAllocations - Before;
-    CountingAllocations = false;
+    if (Polls++ > 0)
+      Allocations += corofy::testing::Allocations - Before;
     if (Ready)
       return Poll<long>::ready(Allocations);
     if (Polls <= Spins)

@@ -8,6 +8,7 @@
 #define COROFY_RUNTIME_TEST_UTIL_H
 
 #include "corofy/future.hpp"
+#include "corofy/timer.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -201,6 +202,18 @@ struct Countdown {
 struct Throws {
   using Output = int;
   Poll<int> poll(Context &) { throw std::runtime_error("child failed"); }
+};
+
+/// Sleeps, then yields its value.
+template <class T> struct SleepThen {
+  using Output = T;
+  Sleep S;
+  T Value;
+  Poll<T> poll(Context &Cx) {
+    if (S.poll(Cx).is_pending())
+      return Poll<T>::pending();
+    return Poll<T>::ready(std::move(Value));
+  }
 };
 
 /// A Context whose waker does nothing, for polling by hand.

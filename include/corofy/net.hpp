@@ -24,7 +24,8 @@
 // which must outlive them, as in Rust. They allocate nothing when polled (a
 // stream registers with the reactor once, on its first use) and may be
 // moved until they are polled; they hold no pointer into themselves, so in
-// fact at any time.
+// fact at any time. A stream or listener stays with the runtime it was
+// first used on: polled after that runtime is gone, it never becomes ready.
 //
 //===----------------------------------------------------------------------===//
 

@@ -7,9 +7,10 @@
 // The delayserver of "Asynchronous Programming in Rust", on corofy's
 // runtime: GET /<ms>/<message> answers <message> after <ms> milliseconds
 // and prints "#<n> - <ms>ms: <message>" as each request arrives, as the
-// book's does. The request handler and the serving loop are written in
-// coroutine/wait syntax; the build runs corofy on this file and compiles
-// the state machines it writes.
+// book's does. SIGINT or SIGTERM stops it cleanly (status 0). The request
+// handler and the serving loop are written in coroutine/wait syntax; the
+// build runs corofy on this file and compiles the state machines it
+// writes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,7 +28,13 @@
 #include <string_view>
 #include <utility>
 
+#include <cerrno>
+#include <csignal>
+#include <variant>
+
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 namespace http = corofy::http;
 namespace net = corofy::net;
@@ -124,10 +131,49 @@ coroutine<http::Response> delay(http::Request request) {
   return http::Response::text(200, std::move(parsed->message));
 }
 
-coroutine<int> serve(net::TcpListener listener) {
-  net::Result<void> served = wait(http::serve(std::move(listener), delay));
+/// Ready with the signal number once SIGINT or SIGTERM arrives: both are
+/// blocked in every thread and read from a signalfd that the reactor
+/// watches, so that the server can stop cleanly.
+class Termination {
+public:
+  using Output = int;
+
+  explicit Termination(net::OwnedFd signals) : signals_(std::move(signals)) {}
+
+  corofy::Poll<int> poll(corofy::Context &cx) {
+    if (!io_)
+      io_.emplace(signals_.get(), corofy::Interest::Readable);
+    return io_->poll_io(cx, corofy::Interest::Readable,
+                        [&]() -> std::optional<int> {
+                          signalfd_siginfo info;
+                          for (;;) {
+                            ssize_t n = ::read(signals_.get(), &info,
+                                               sizeof info);
+                            if (n == sizeof info)
+                              return static_cast<int>(info.ssi_signo);
+                            if (n < 0 && errno == EINTR)
+                              continue;
+                            if (n < 0 && errno == EAGAIN)
+                              return std::nullopt;
+                            return SIGTERM; // unreadable: stop all the same
+                          }
+                        });
+  }
+
+private:
+  net::OwnedFd signals_;
+  std::optional<corofy::IoRegistration> io_; // before signals_ closes
+};
+
+/// Serves until a termination signal (status 0) or until accepting fails
+/// (status 1).
+coroutine<int> serve(net::TcpListener listener, net::OwnedFd signals) {
+  std::variant<net::Result<void>, int> ended = wait(corofy::select(
+      http::serve(std::move(listener), delay), Termination(std::move(signals))));
+  if (ended.index() == 1)
+    return 0;
   std::fprintf(stderr, "delayserver: accepting connections failed: %s\n",
-               served.error().message().c_str());
+               std::get<0>(ended).error().message().c_str());
   return 1;
 }
 
@@ -180,6 +226,22 @@ Options parse_options(int argc, char **argv) {
   return options;
 }
 
+/// Blocks SIGINT and SIGTERM (in the threads started later too) and returns
+/// a signalfd that reads them.
+net::OwnedFd block_termination_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  net::OwnedFd fd(::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!fd) {
+    std::perror("delayserver: signalfd");
+    std::exit(1);
+  }
+  return fd;
+}
+
 /// Lifts the soft limit on open descriptors to the hard one: every
 /// connection held is one.
 void raise_descriptor_limit() {
@@ -196,6 +258,7 @@ void raise_descriptor_limit() {
 int main(int argc, char **argv) {
   Options options = parse_options(argc, argv);
   raise_descriptor_limit();
+  net::OwnedFd signals = block_termination_signals();
 
   bool ipv6 = options.address.find(':') != std::string::npos;
   std::string address = (ipv6 ? "[" + options.address + "]" : options.address) +
@@ -213,5 +276,5 @@ int main(int argc, char **argv) {
 
   corofy::Runtime runtime(
       corofy::Runtime::Options{.worker_threads = options.threads});
-  return runtime.block_on(serve(std::move(*listener)));
+  return runtime.block_on(serve(std::move(*listener), std::move(signals)));
 }

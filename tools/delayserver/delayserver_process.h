@@ -6,7 +6,9 @@
 //
 // The integration tests run the real delayserver program: started on a free
 // loopback port, its standard output read by a thread (the port it prints
-// first, then one line per request), and stopped with SIGTERM.
+// first, then one line per request), and stopped with SIGTERM, after which
+// it must exit with status 0 (so a sanitizer's finding, a leak included,
+// fails the test).
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +16,8 @@
 #define COROFY_TOOLS_DELAYSERVER_DELAYSERVER_PROCESS_H
 
 #include <corofy/net.hpp>
+
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -59,12 +63,18 @@ public:
         !Address) {
       Lock.unlock();
       stop();
-      throw std::runtime_error("the delayserver did not start");
+      throw std::runtime_error("the delayserver did not start:\n" + Printed);
     }
   }
   DelayServerProcess(const DelayServerProcess &) = delete;
   DelayServerProcess &operator=(const DelayServerProcess &) = delete;
-  ~DelayServerProcess() { stop(); }
+  ~DelayServerProcess() {
+    int Status = stop();
+    if (!WIFEXITED(Status) || WEXITSTATUS(Status) != 0)
+      ADD_FAILURE() << "the delayserver did not stop cleanly (wait status "
+                    << Status << "); it printed:\n"
+                    << Printed;
+  }
 
   pid_t pid() const { return Pid; }
   const net::SocketAddr &address() const { return *Address; }
@@ -150,18 +160,31 @@ private:
       Address = net::SocketAddr::parse(Line.substr(Listening.size()));
     else if (Line.starts_with("#"))
       Requests.push_back(Line);
+    else
+      Printed += Line + "\n"; // for the failure messages
   }
 
-  void stop() {
+  /// Sends SIGTERM and returns the wait status; a server that has not
+  /// exited 10 seconds later is killed.
+  int stop() {
+    int Status = 0;
     if (Pid > 0) {
       ::kill(Pid, SIGTERM);
-      ::waitpid(Pid, nullptr, 0);
+      pid_t Reaped = 0;
+      for (int I = 0;
+           I != 1000 && (Reaped = ::waitpid(Pid, &Status, WNOHANG)) == 0; ++I)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (Reaped == 0) {
+        ::kill(Pid, SIGKILL);
+        ::waitpid(Pid, &Status, 0);
+      }
       Pid = -1;
     }
     if (Reader.joinable())
       Reader.join();
     if (Output[0] >= 0)
       ::close(std::exchange(Output[0], -1));
+    return Status;
   }
 
   pid_t Pid = -1;
@@ -170,6 +193,7 @@ private:
   std::condition_variable Changed;
   std::optional<net::SocketAddr> Address;
   std::vector<std::string> Requests;
+  std::string Printed; // all other lines
   bool Ended = false;
   std::thread Reader;
 };
