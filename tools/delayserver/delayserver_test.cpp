@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "delayserver_process.h"
+#include "checked_delayserver.h"
 
 #include <corofy/corofy.hpp>
 #include <corofy/http.hpp>
@@ -33,6 +33,7 @@ namespace {
 
 namespace http = corofy::http;
 namespace net = corofy::net;
+using corofy::testing::CheckedDelayServer;
 using corofy::testing::DelayServerProcess;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -110,7 +111,7 @@ long long millisecondsSince(Clock::time_point Start) {
 }
 
 TEST(DelayServerTest, FiveRequestsOneByOneTakeTheSumOfTheirDelays) {
-  DelayServerProcess Server;
+  CheckedDelayServer Server;
   auto Start = Clock::now();
   std::vector<std::string> Bodies =
       corofy::block_on(requestOneByOne(Server.baseUrl(), 5));
@@ -126,7 +127,7 @@ TEST(DelayServerTest, FiveRequestsOneByOneTakeTheSumOfTheirDelays) {
 
 TEST(DelayServerTest, FiveRequestsJoinedTakeTheLongestDelay) {
   // On worker threads this time.
-  DelayServerProcess Server({"--threads", "2"});
+  CheckedDelayServer Server({"--threads", "2"});
   auto Start = Clock::now();
   std::vector<std::string> Bodies =
       corofy::block_on(requestAllAtOnce(Server.baseUrl(), 5));
@@ -148,7 +149,7 @@ TEST(DelayServerTest, FiveRequestsJoinedTakeTheLongestDelay) {
 }
 
 TEST(DelayServerTest, EchoesTheDecodedMessage) {
-  DelayServerProcess Server;
+  CheckedDelayServer Server;
   EXPECT_EQ(corofy::block_on(fetch(Server.baseUrl(), "/0/hello%20world%21")),
             "200 hello world!");
   EXPECT_EQ(Server.requestLines(1, 5s),
@@ -156,7 +157,7 @@ TEST(DelayServerTest, EchoesTheDecodedMessage) {
 }
 
 TEST(DelayServerTest, AnswersOtherRequestsWithErrors) {
-  DelayServerProcess Server;
+  CheckedDelayServer Server;
   std::string Base = Server.baseUrl();
   for (const char *Path : {"/", "/100", "/100/", "/abc/x", "/100/a/b",
                            "/-1/x", "/99999999999999/x"})
@@ -177,7 +178,7 @@ TEST(DelayServerTest, AnswersOtherRequestsWithErrors) {
 }
 
 TEST(DelayServerTest, ClientsDroppingMidRequestDoNotDisturbOthers) {
-  DelayServerProcess Server;
+  CheckedDelayServer Server;
   // Twenty clients leave while the server delays their answers (half of
   // them with a reset), one leaves in the middle of its request, and
   // meanwhile another one waits for its answer.
@@ -208,7 +209,7 @@ TEST(DelayServerTest, ClientsDroppingMidRequestDoNotDisturbOthers) {
 }
 
 TEST(DelayServerTest, RaisesItsDescriptorLimitToTheHardLimit) {
-  DelayServerProcess Server;
+  CheckedDelayServer Server;
   std::ifstream Limits("/proc/" + std::to_string(Server.pid()) + "/limits");
   std::string Line;
   while (std::getline(Limits, Line) && !Line.starts_with("Max open files")) {

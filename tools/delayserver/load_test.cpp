@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "delayserver_process.h"
+#include "checked_delayserver.h"
 #include "test_util.h"
 
 #include <corofy/corofy.hpp>
@@ -44,7 +44,7 @@ namespace {
 
 namespace http = corofy::http;
 namespace net = corofy::net;
-using corofy::testing::DelayServerProcess;
+using corofy::testing::CheckedDelayServer;
 using corofy::testing::LoadResult;
 using corofy::testing::Trigger;
 using Clock = std::chrono::steady_clock;
@@ -132,7 +132,7 @@ TEST(DelayServerLoadTest, HoldsTenThousandConnectionsAndAnswersThemAll) {
   Limit.rlim_cur = Limit.rlim_max;
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &Limit), 0);
 
-  DelayServerProcess Server;
+  CheckedDelayServer Server;
   auto Start = Clock::now();
   LoadResult R = corofy::block_on(load(Server.address()));
   auto Total = std::chrono::duration_cast<std::chrono::milliseconds>(
