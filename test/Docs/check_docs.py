@@ -4,6 +4,12 @@
 Each ```cpp docs-test block is rewritten by corofy, compiled and run; when
 the paragraph after it is "Output:" followed by a fenced block, the program
 must print exactly that.
+
+The info string may add attributes after "docs-test", as name=value:
+  backend=fiber   corofy rewrites the block with --backend=fiber (any value
+                  of --backend is accepted), for programs that only the
+                  fiber backend allows.
+Anything else on that line fails the block.
 """
 
 import argparse
@@ -14,9 +20,13 @@ import subprocess
 import sys
 
 BLOCK = re.compile(
-    r"```cpp docs-test\n(?P<code>.*?)```\n(?:\s*Output:\s*\n+```\n(?P<out>.*?)```)?",
+    r"```cpp docs-test(?P<attributes>[^\n]*)\n(?P<code>.*?)```\n(?:\s*Output:\s*\n+```\n(?P<out>.*?)```)?",
     re.S,
 )
+
+
+# The corofy options each attribute of the info string stands for.
+ATTRIBUTES = {"backend": lambda value: ["--backend=" + value]}
 
 
 def run(command, **kwargs):
@@ -41,10 +51,24 @@ def main():
             line = text.count("\n", 0, match.start()) + 1
             where = f"{document}:{line}"
             base = os.path.join(args.work, f"{os.path.basename(document)}.{number}")
+            attributes = match.group("attributes").split()
+            unknown = [a for a in attributes
+                       if "=" not in a or a.partition("=")[0] not in ATTRIBUTES]
+            if unknown:
+                print(f"{where}: error: unknown attribute '{unknown[0]}' "
+                      f"(known: {', '.join(name + '=...' for name in sorted(ATTRIBUTES))})")
+                failures += 1
+                continue
+            options = []
+            for attribute in attributes:
+                name, _, value = attribute.partition("=")
+                options += ATTRIBUTES[name](value)
             with open(base + ".cpp", "w") as source:
                 source.write(match.group("code"))
             steps = [
-                shlex.split(args.corofy) + [base + ".cpp", "-o", base + "_corofied.cpp"],
+                shlex.split(args.corofy)
+                + options
+                + [base + ".cpp", "-o", base + "_corofied.cpp"],
                 shlex.split(args.cxx)
                 + [base + "_corofied.cpp"]
                 + shlex.split(args.runtime)
