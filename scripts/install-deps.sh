@@ -4,6 +4,8 @@
 #   scripts/install-deps.sh           the build and its tests
 #   scripts/install-deps.sh --bench   also the peers the benchmarks compare
 #                                     with (bench/; each is optional there)
+#   scripts/install-deps.sh --docs    also Graphviz, for
+#                                     scripts/render-doc-pictures.sh
 set -euo pipefail
 
 packages=(
@@ -18,8 +20,10 @@ if [ "${1:-}" = "--bench" ]; then
     # from the packaged crates in /usr/share/cargo/registry (tokio 1.24).
     cargo librust-tokio-dev
   )
+elif [ "${1:-}" = "--docs" ]; then
+  packages+=(graphviz) # dot, which draws docs/pictures/*.svg
 elif [ -n "${1:-}" ]; then
-  echo "usage: $0 [--bench]" >&2
+  echo "usage: $0 [--bench | --docs]" >&2
   exit 2
 fi
 
