@@ -144,16 +144,21 @@ std::string get_request(const std::string &path) {
 
 /// Reads what each event's stream has to give and returns how many streams
 /// reached their end. Edge-triggered epoll reports new data once, so each
-/// stream is read until it would block (more may come) or ends.
+/// stream is read until it would block (more may come) or ends. A stream
+/// that ended can be reported again (its end and its hang-up may be edges of
+/// their own), so `ended` makes each count once.
 int handle_events(const std::vector<epoll_event> &events,
-                  std::vector<Fd> &streams) {
+                  std::vector<Fd> &streams, std::vector<bool> &ended) {
   int handled_events = 0;
   for (const epoll_event &event : events) {
     std::uint64_t token = event.data.u64;
+    if (ended[token])
+      continue;
     char data[4096];
     for (;;) {
       ssize_t count = ::read(streams[token].get(), data, sizeof data);
       if (count == 0) {
+        ended[token] = true;
         ++handled_events;
         break;
       }
@@ -203,6 +208,7 @@ int main(int argc, char **argv) try {
     streams.push_back(std::move(stream));
   }
 
+  std::vector<bool> ended(n_events);
   int handled_events = 0;
   while (handled_events < n_events) {
     std::vector<epoll_event> events = poll.poll(10, -1);
@@ -210,7 +216,7 @@ int main(int argc, char **argv) try {
       std::printf("TIMEOUT (OR SPURIOUS EVENT NOTIFICATION)\n");
       continue;
     }
-    handled_events += handle_events(events, streams);
+    handled_events += handle_events(events, streams, ended);
   }
   std::printf("FINISHED\n");
 } catch (const std::exception &error) {
