@@ -17,6 +17,8 @@ if [ "${1:-}" = "--bench" ]; then
     # bench/tokio, the Tokio peer of runtime_bench: cargo builds it offline
     # from the packaged crates in /usr/share/cargo/registry (tokio 1.24).
     cargo librust-tokio-dev
+    # bench/run_http_bench.sh: the Boost.Asio server (headers only) and wrk.
+    libboost-dev wrk
   )
 elif [ -n "${1:-}" ]; then
   echo "usage: $0 [--bench]" >&2
