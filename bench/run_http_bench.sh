@@ -134,11 +134,11 @@ stop_server() {
   server_pid=
 }
 
-# The server's CPU time so far, in clock ticks (utime + stime of all its
-# threads; fields 14 and 15 of /proc/PID/stat, counted after the
-# parenthesised name).
+# The server's CPU time so far, in clock ticks, all its threads: "<user>
+# <system>" (utime and stime, fields 14 and 15 of /proc/PID/stat, counted
+# after the parenthesised name).
 server_ticks() {
-  sed 's/^.*) //' "/proc/$server_pid/stat" | awk '{ print $12 + $13 }'
+  sed 's/^.*) //' "/proc/$server_pid/stat" | awk '{ print $12, $13 }'
 }
 
 # One GET / on a new connection; the server must answer 200 with the body.
@@ -187,10 +187,10 @@ parse_wrk() {
     }'
 }
 
-# results[side,threads,conns] = "rps p99 cpu_us_per_request errors;..."
+# results[side,threads,conns] = "rps p99 cpu_us/req user_us/req errors;..."
 declare -A results
 measure() {
-  local side=$1 threads=$2 conns=$3 before after out parsed cpu
+  local side=$1 threads=$2 conns=$3 before after out parsed cpu user
   start_server "$side" "$threads"
   check_response "$side"
   if ((warmup > 0)) && ! run_wrk "$warmup" "$conns" >/dev/null; then
@@ -210,12 +210,16 @@ measure() {
     exit 1
   fi
   read -r rps p99 requests errors <<<"$parsed"
-  cpu=$(awk -v t=$((after - before)) -v hz="$ticks" -v n="$requests" \
-    'BEGIN { printf "%.2f", (n > 0 ? t / hz * 1e6 / n : 0) }')
-  results[$side,$threads,$conns]+="$rps $p99 $cpu $errors;"
+  read -r cpu user < <(awk -v before="$before" -v after="$after" \
+    -v hz="$ticks" -v n="$requests" 'BEGIN {
+      split(before, b, " "); split(after, a, " ")
+      us = n > 0 ? 1e6 / hz / n : 0
+      printf "%.2f %.2f\n", (a[1] + a[2] - b[1] - b[2]) * us, (a[1] - b[1]) * us
+    }')
+  results[$side,$threads,$conns]+="$rps $p99 $cpu $user $errors;"
   if ((verbose)); then
-    printf '  %-6s threads=%s conns=%-4s %10.0f req/s  p99 %8.0f us  %6s us CPU/req  errors %s\n' \
-      "$side" "$threads" "$conns" "$rps" "$p99" "$cpu" "$errors" >&2
+    printf '  %-6s threads=%s conns=%-4s %7.0f req/s  p99 %6.0f us  CPU %5s us/req (user %5s)  errors %s\n' \
+      "$side" "$threads" "$conns" "$rps" "$p99" "$cpu" "$user" "$errors" >&2
   fi
 }
 
@@ -253,9 +257,9 @@ for threads in $server_threads; do
 done
 
 echo
-printf '%-7s %7s %5s %10s %15s %10s %9s %8s %9s %9s %9s\n' \
-  server threads conns "req/s" "(min-max)" "p99 us" "CPU us/r" errors \
-  "req/s c/a" "p99 c/a" "CPU c/a"
+printf '%-6s %7s %5s %7s %13s %7s %8s %8s %6s %9s %7s %7s\n' \
+  server threads conns "req/s" "(min-max)" "p99 us" "CPU us/r" "usr us/r" \
+  errors "req/s c/a" "p99 c/a" "CPU c/a"
 for threads in $server_threads; do
   choose_cpus "$threads"
   for conns in $connections; do
@@ -270,14 +274,14 @@ for threads in $server_threads; do
       if [ "$side" = corofy ]; then
         ratios=$(awk -v cr="$c_rps" -v ar="$a_rps" -v cp="$c_p99" \
           -v ap="$a_p99" -v cc="$c_cpu" -v ac="$a_cpu" 'BEGIN {
-            printf " %9.2f %9.2f %9.2f", cr / ar, cp / ap, (ac > 0 ? cc / ac : 0) }')
+            printf " %9.2f %7.2f %7.2f", cr / ar, cp / ap, (ac > 0 ? cc / ac : 0) }')
       else
         ratios=
       fi
-      printf '%-7s %7s %5s %10.0f %15s %10.0f %9.2f %8s%s\n' \
+      printf '%-6s %7s %5s %7.0f %13s %7.0f %8.2f %8.2f %6s%s\n' \
         "$side" "$threads" "$conns" "$(median "$runs" 1)" \
         "($(spread "$runs" 1))" "$(median "$runs" 2)" "$(median "$runs" 3)" \
-        "$(total "$runs" 4)" "$ratios"
+        "$(median "$runs" 4)" "$(total "$runs" 5)" "$ratios"
     done
   done
 done
@@ -286,8 +290,8 @@ cat <<EOF
 Medians of $repeats runs each; (min-max) of req/s over the runs.
 req/s c/a: corofy's req/s over asio's (above 1: corofy serves more).
 p99 c/a: corofy's p99 latency over asio's (below 1: corofy answers sooner).
-CPU us/r: the server's CPU time (user + system) per request; CPU c/a: corofy's
-over asio's (below 1: corofy spends less).
+CPU us/r: the server's CPU time (user + system) per request; usr us/r: its
+user part; CPU c/a: corofy's CPU us/r over asio's (below 1: corofy spends less).
 errors: wrk's socket errors and non-2xx responses, all runs together.
 EOF
 for threads in $server_threads; do
