@@ -19,6 +19,8 @@ if [ "${1:-}" = "--bench" ]; then
     # bench/tokio, the Tokio peer of runtime_bench: cargo builds it offline
     # from the packaged crates in /usr/share/cargo/registry (tokio 1.24).
     cargo librust-tokio-dev
+    # bench/run_http_bench.sh: the Boost.Asio server (headers only) and wrk.
+    libboost-dev wrk
   )
 elif [ "${1:-}" = "--docs" ]; then
   packages+=(graphviz) # dot, which draws docs/pictures/*.svg
