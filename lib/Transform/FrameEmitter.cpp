@@ -156,6 +156,65 @@ QualType resolveAuto(QualType T, ASTContext &Ctx) {
   return T.getCanonicalType();
 }
 
+bool spellsExpression(QualType T);
+
+/// True when \p Arg prints as an expression other than a literal.
+bool spellsExpression(const TemplateArgument &Arg) {
+  switch (Arg.getKind()) {
+  case TemplateArgument::Expression:
+    return !isa<IntegerLiteral, CXXBoolLiteralExpr, CharacterLiteral>(
+        Arg.getAsExpr()->IgnoreParenImpCasts());
+  case TemplateArgument::Type:
+    return spellsExpression(Arg.getAsType());
+  case TemplateArgument::Pack:
+    return llvm::any_of(Arg.pack_elements(), [](const TemplateArgument &A) {
+      return spellsExpression(A);
+    });
+  default:
+    return false;
+  }
+}
+
+/// True when printing \p T spells an expression as it was written, such as
+/// the `std::is_void_v<output_t<F>>` of an alias's argument or a local
+/// constant `N` in `std::array<int, N>`: the names in it are not qualified
+/// and may mean nothing where the frame is.
+bool spellsExpression(QualType T) {
+  if (T.isNull())
+    return false;
+  const Type *Ty = T.getTypePtr();
+  if (isa<DecltypeType, TypeOfExprType>(Ty))
+    return true;
+  if (const auto *Spec = dyn_cast<TemplateSpecializationType>(Ty))
+    return llvm::any_of(
+        Spec->template_arguments(),
+        [](const TemplateArgument &Arg) { return spellsExpression(Arg); });
+  if (const auto *Elaborated = dyn_cast<ElaboratedType>(Ty))
+    return spellsExpression(Elaborated->getNamedType());
+  if (const auto *Paren = dyn_cast<ParenType>(Ty))
+    return spellsExpression(Paren->getInnerType());
+  if (const auto *Attributed = dyn_cast<AttributedType>(Ty))
+    return spellsExpression(Attributed->getModifiedType());
+  if (const auto *Subst = dyn_cast<SubstTemplateTypeParmType>(Ty))
+    return spellsExpression(Subst->getReplacementType());
+  if (const auto *Auto = dyn_cast<AutoType>(Ty))
+    return spellsExpression(Auto->getDeducedType());
+  if (const auto *Pointer = dyn_cast<PointerType>(Ty))
+    return spellsExpression(Pointer->getPointeeType());
+  if (const auto *Ref = dyn_cast<ReferenceType>(Ty))
+    return spellsExpression(Ref->getPointeeTypeAsWritten());
+  if (const auto *MemberPointer = dyn_cast<MemberPointerType>(Ty))
+    return spellsExpression(MemberPointer->getPointeeType()) ||
+           spellsExpression(QualType(MemberPointer->getClass(), 0));
+  if (const auto *Array = dyn_cast<ArrayType>(Ty))
+    return spellsExpression(Array->getElementType());
+  if (const auto *Function = dyn_cast<FunctionProtoType>(Ty))
+    return spellsExpression(Function->getReturnType()) ||
+           llvm::any_of(Function->param_types(),
+                        [](QualType P) { return spellsExpression(P); });
+  return false;
+}
+
 /// Prints \p T so that it names the same type anywhere in the file, as a
 /// declaration of \p Name when one is given ("char buf[16]").
 std::string printType(QualType T, ASTContext &Ctx, StringRef Name = "") {
@@ -170,8 +229,10 @@ std::string printType(QualType T, ASTContext &Ctx, StringRef Name = "") {
   llvm::raw_string_ostream OS(Text);
   T.print(OS, Policy, Name);
   // Sugar that goes through a library's reserved names (the reference
-  // typedef of std::vector, say) reads worse than the type itself.
-  if (!T->isDependentType() && StringRef(Text).contains("__")) {
+  // typedef of std::vector, say) reads worse than the type itself, and sugar
+  // that spells an expression may not compile here.
+  if (!T->isDependentType() &&
+      (StringRef(Text).contains("__") || spellsExpression(T))) {
     Text.clear();
     TypeName::getFullyQualifiedType(T.getCanonicalType(), Ctx, false)
         .print(OS, Policy, Name);
@@ -2047,7 +2108,9 @@ std::string Emitter::addTemp(size_t Group, StringRef Base, QualType Type,
 }
 
 /// wait() yields corofy::output_t<F>, which reads better as the type F
-/// names Output, as written there.
+/// names Output, as written there, unless that spells an expression
+/// (`std::conditional_t<std::is_void_v<...>, ...>`, written for the place
+/// of F's definition).
 QualType Emitter::outputSpelling(QualType Type) const {
   const auto *Alias = Type->getAs<TemplateSpecializationType>();
   if (!Alias || !Alias->isTypeAlias() || Alias->template_arguments().size() != 1)
@@ -2060,7 +2123,9 @@ QualType Emitter::outputSpelling(QualType Type) const {
                                            : Future->getAsCXXRecordDecl())
     for (const NamedDecl *Found : Record->lookup(&Ctx.Idents.get("Output")))
       if (const auto *Typedef = dyn_cast<TypedefNameDecl>(Found))
-        return Typedef->getUnderlyingType();
+        return spellsExpression(Typedef->getUnderlyingType())
+                   ? Type
+                   : Typedef->getUnderlyingType();
   return Type.getCanonicalType();
 }
 
