@@ -2224,7 +2224,12 @@ void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
   } else if (Value->isGLValue() && !Value->refersToBitField()) {
     std::string Path;
     addTemp(Group, "operand", Type, /*Pointer=*/true, Path);
-    Out += Path + " = std::addressof(" + Source + ");\n";
+    // std::addressof refuses an xvalue (std::move(s), a member of a
+    // temporary); corofy::frame::address takes either.
+    Out += Path +
+           (Value->isXValue() ? " = corofy::frame::address("
+                              : " = std::addressof(") +
+           Source + ");\n";
     Use = Value->isXValue() ? "std::move(*" + Path + ")" : "(*" + Path + ")";
     Live.push_back({Path, ""});
   } else {
