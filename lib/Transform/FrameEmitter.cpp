@@ -365,6 +365,17 @@ struct FrameObject {
   std::string Destroy;
 };
 
+/// A temporary that an expression evaluated before a suspension point of
+/// its full-expression materializes: the frame keeps it until the end of
+/// that full-expression, as C++ keeps it across a co_await.
+struct KeptTemporary {
+  std::string Member;  // temps12_.temporary
+  std::string Destroy; // empty when trivially destructible
+  /// For one made in a conditionally evaluated operand: the statement that
+  /// clears its flag before the expression runs (Destroy tests the flag).
+  std::string Reset;
+};
+
 struct State {
   std::string Name;
   std::string Comment;
@@ -455,6 +466,17 @@ private:
                  bool Discarded = false);
   std::string lowerDiscarded(const Expr *E, size_t Group);
   void spill(const Expr *E, size_t Group, std::string &Out);
+  using TemporaryList =
+      std::vector<std::pair<const MaterializeTemporaryExpr *, bool>>;
+  void findTemporaries(const Expr *E, bool Conditional,
+                       TemporaryList &Found) const;
+  std::vector<KeptTemporary> keepTemporaries(const Expr *E, size_t Group);
+  std::string startTemporaries(const std::vector<KeptTemporary> &Kept);
+  std::string dropTemporaries(const std::vector<KeptTemporary> &Kept);
+  /// Expressions whose text now reads frame storage that lives until the
+  /// end of the full-expression (besides waits): spilled operands, lowered
+  /// && || ?: and kept temporaries.
+  llvm::DenseSet<const Expr *> Lowered;
   void suspendInExpression(const WaitPoint &W, size_t Index, size_t Group,
                            std::string &Out, bool Discarded = false);
   std::string endTemporaries(size_t Mark, SourceLocation Loc);
@@ -547,6 +569,8 @@ private:
     std::string Future;   // rewritten text of the future
     QualType Type;
     bool NeedsDestruction = false;
+    /// The temporaries the future's expression makes.
+    std::vector<KeptTemporary> Kept;
   };
   std::vector<WaitSlot> Slots;
 
@@ -1071,6 +1095,10 @@ void Emitter::editWaitFutures() {
       Slot.Declaration =
           printType(Ctx.getPointerType(Slot.Type), Ctx, Slot.Leaf);
     }
+    // Before the wait's text is replaced below, which would swallow edits
+    // inside it; a wait inside an expression keeps them when it is lowered.
+    if (W.Use != WaitUse::Expression && W.Storage != FutureStorage::InPlace)
+      Slot.Kept = keepTemporaries(W.Future, groupFor(W.Statement));
     Slot.Future = text(W.Future->getSourceRange());
   }
   for (size_t I = 0; I < C.Waits.size(); ++I) {
@@ -1240,6 +1268,12 @@ std::vector<std::string> Emitter::suspendLines(const WaitPoint &W,
   const WaitSlot &Slot = Slots[Number - 1];
   std::string Label = "resume_wait" + std::to_string(Number);
   std::vector<std::string> Lines;
+  // The future's temporaries are made with it, and outlive it.
+  SmallVector<StringRef> Resets;
+  std::string Started = startTemporaries(Slot.Kept);
+  StringRef(Started).split(Resets, '\n', -1, /*KeepEmpty=*/false);
+  for (StringRef Reset : Resets)
+    Lines.push_back(Reset.str());
   std::string PollCall;
   switch (W.Storage) {
   case FutureStorage::Temporary:
@@ -1304,6 +1338,9 @@ void Emitter::emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace) {
   std::string After;
   if (std::string Release = releaseFuture(W, Index); !Release.empty())
     After += "\n" + Indent + Release;
+  // The statement is the wait's full-expression: its temporaries die now.
+  if (std::string Drop = dropTemporaries(Slots[Index - 1].Kept); !Drop.empty())
+    After += "\n" + Indent + indentLines(StringRef(Drop).rtrim(), Indent);
   if (W.Use == WaitUse::Return) {
     OS << Indent << "  " << indentLines(Statement, Indent + "  ") << "\n"
        << Indent << "}";
@@ -2216,6 +2253,10 @@ void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
     return;
   const Expr *Value = E->IgnoreImplicit();
   QualType Type = Value->getType();
+  // The operand's own temporaries are made before it, and outlive it.
+  Out += startTemporaries(keepTemporaries(Value, Group));
+  Lowered.insert(E);
+  Lowered.insert(Value);
   std::string Source = text(Value->getSourceRange());
   std::string Use;
   if (Type->isVoidType()) {
@@ -2243,12 +2284,189 @@ void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
   R.ReplaceText(charRange(Value->getSourceRange(), SM, LangOpts), Use);
 }
 
+namespace {
+/// \p E without the nodes that leave its object as it is.
+const Expr *ignoreSameObject(const Expr *E) {
+  while (true) {
+    E = E->IgnoreParens();
+    if (const auto *Bind = dyn_cast<CXXBindTemporaryExpr>(E))
+      E = Bind->getSubExpr();
+    else if (const auto *Cast = dyn_cast<ImplicitCastExpr>(E);
+             Cast && Cast->getCastKind() == CK_NoOp)
+      E = Cast->getSubExpr();
+    else
+      return E;
+  }
+}
+
+/// True when the frame can hold a temporary of \p Type: a type the frame
+/// class can name, as the analysis requires of hoisted locals.
+bool isNameableHere(QualType Type) {
+  if (Type->isDependentType())
+    return false;
+  const auto *Record = Type->getAsCXXRecordDecl();
+  return !Record || (!Record->isLambda() && !Record->isLocalClass());
+}
+} // namespace
+
+/// Collects, in the order they are made, the temporaries \p E materializes
+/// for its full-expression that it would destroy at its own end if it
+/// became a statement: not those of the waits, spills and branches already
+/// lowered (frame storage already), nor those of lambdas and unevaluated
+/// operands. \p Conditional: E is evaluated only on some paths of the
+/// expression that is becoming a statement.
+void Emitter::findTemporaries(const Expr *E, bool Conditional,
+                              TemporaryList &Found) const {
+  if (!E || Lowered.contains(E))
+    return;
+  if (isa<LambdaExpr, BlockExpr, StmtExpr, UnaryExprOrTypeTraitExpr,
+          CXXTypeidExpr, CXXNoexceptExpr, RequiresExpr,
+          ConceptSpecializationExpr, CXXDefaultArgExpr, CXXDefaultInitExpr,
+          OpaqueValueExpr>(E))
+    return;
+  size_t Ignored;
+  if (waitAt(E, Ignored))
+    return;
+  if (const auto *Choice = dyn_cast<BinaryConditionalOperator>(E)) {
+    findTemporaries(Choice->getCommon(), Conditional, Found);
+    findTemporaries(Choice->getFalseExpr(), true, Found);
+    return;
+  }
+  if (const auto *Choice = dyn_cast<ConditionalOperator>(E)) {
+    findTemporaries(Choice->getCond(), Conditional, Found);
+    findTemporaries(Choice->getTrueExpr(), true, Found);
+    findTemporaries(Choice->getFalseExpr(), true, Found);
+    return;
+  }
+  if (const auto *Binary = dyn_cast<BinaryOperator>(E);
+      Binary && Binary->isLogicalOp()) {
+    findTemporaries(Binary->getLHS(), Conditional, Found);
+    findTemporaries(Binary->getRHS(), true, Found);
+    return;
+  }
+  if (const auto *Temporary = dyn_cast<MaterializeTemporaryExpr>(E)) {
+    const Expr *Object = ignoreSameObject(Temporary->getSubExpr());
+    if (Lowered.contains(Object) || waitAt(Object, Ignored))
+      return; // a value the frame keeps already
+    // Its initializer's temporaries are made first.
+    findTemporaries(Temporary->getSubExpr(), Conditional, Found);
+    // A std::initializer_list's array cannot be handed to one elsewhere.
+    if (Temporary->getStorageDuration() == SD_FullExpression &&
+        !Temporary->getType()->isArrayType() &&
+        isNameableHere(Temporary->getType()) &&
+        Temporary->getBeginLoc().isFileID() &&
+        Temporary->getEndLoc().isFileID())
+      Found.push_back({Temporary, Conditional});
+    return;
+  }
+  // A member call's object may be reached through `.*`, which
+  // operandsInOrder does not look into.
+  if (isa<CXXMemberCallExpr>(E)) {
+    for (const Stmt *Child : E->children())
+      findTemporaries(dyn_cast_or_null<Expr>(Child), Conditional, Found);
+    return;
+  }
+  for (const Expr *Operand : operandsInOrder(E))
+    findTemporaries(Operand, Conditional, Found);
+}
+
+/// Moves the temporaries that \p E materializes into the frame (see
+/// findTemporaries): each is constructed where C++ would materialize it,
+/// in storage of \p Group, and E reads it there as the same type and value
+/// category. Returns them in the order they are made; startTemporaries
+/// records them once E's statement is written.
+std::vector<KeptTemporary> Emitter::keepTemporaries(const Expr *E,
+                                                    size_t Group) {
+  TemporaryList Found;
+  findTemporaries(E, false, Found);
+  std::vector<KeptTemporary> Kept;
+  for (auto [Temporary, Conditional] : Found) {
+    QualType Type = Temporary->getType();
+    KeptTemporary K;
+    std::string Printed = addTemp(Group, "temporary", Type, false, K.Member);
+    std::string Init = text(Temporary->getSourceRange());
+    std::string Made = "::new (" + address(K.Member, Type) + ") ";
+    // `auto` when the initializer as written has the type already (no
+    // implicit conversion makes the temporary).
+    const Expr *Written =
+        Temporary->getSubExpr()->IgnoreUnlessSpelledInSource();
+    if (StringRef(Init).starts_with("{"))
+      Made += Printed + Init;
+    else if (Written->isPRValue() &&
+             Ctx.hasSameUnqualifiedType(Written->getType(), Type))
+      Made += "auto(" + Init + ")";
+    else
+      Made += Printed + "(" + Init + ")";
+    if (needsDestruction(Type)) {
+      K.Destroy = destroyCall(K.Member, Type);
+      if (Conditional) {
+        // Made on some paths only: a flag says whether it was.
+        std::string Flag;
+        addTemp(Group, "made", Ctx.BoolTy, false, Flag);
+        K.Reset = Flag + " = false;";
+        K.Destroy = "if (" + Flag + ") " + K.Destroy;
+        Made = "corofy::frame::made(" + Flag + ", " + Made + ")";
+      }
+    }
+    // The glvalue the temporary was: an lvalue (of const type, when bound
+    // to a const reference) or an xvalue.
+    std::string Object = "*" + Made;
+    std::string Use;
+    if (Type.isVolatileQualified() ||
+        (Temporary->isXValue() && Type.isConstQualified()))
+      Use = "static_cast<" +
+            printType(Temporary->isLValue() ? Ctx.getLValueReferenceType(Type)
+                                            : Ctx.getRValueReferenceType(Type),
+                      Ctx) +
+            ">(" + Object + ")";
+    else if (Temporary->isXValue())
+      Use = "std::move(" + Object + ")";
+    else if (Type.isConstQualified())
+      Use = "std::as_const(" + Object + ")";
+    else
+      Use = "(" + Object + ")";
+    R.ReplaceText(charRange(Temporary->getSourceRange(), SM, LangOpts), Use);
+    Lowered.insert(Temporary);
+    Kept.push_back(K);
+  }
+  return Kept;
+}
+
+/// Records \p Kept as alive; returns the statements that must run before
+/// the expression that makes them.
+std::string Emitter::startTemporaries(const std::vector<KeptTemporary> &Kept) {
+  std::string Resets;
+  for (const KeptTemporary &K : Kept) {
+    if (!K.Reset.empty())
+      Resets += K.Reset + "\n";
+    Live.push_back({K.Member, K.Destroy});
+  }
+  return Resets;
+}
+
+/// Ends \p Kept, which may have frame objects made after them above them
+/// in Live (a local initialized by their full-expression); returns the
+/// statements that destroy them, newest first.
+std::string Emitter::dropTemporaries(const std::vector<KeptTemporary> &Kept) {
+  std::string Text;
+  for (const KeptTemporary &K : llvm::reverse(Kept)) {
+    Live.erase(llvm::find_if(Live, [&](const FrameObject &Object) {
+      return Object.Member == K.Member;
+    }));
+    if (!K.Destroy.empty())
+      Text += K.Destroy + "\n";
+  }
+  return Text;
+}
+
 /// Suspends at a wait inside an expression: the value is stored in the
 /// frame until the end of the full-expression, which reads it there.
 void Emitter::suspendInExpression(const WaitPoint &W, size_t Index,
                                   size_t Group, std::string &Out,
                                   bool Discarded) {
   WaitSlot &Slot = Slots[Index];
+  if (W.Storage != FutureStorage::InPlace)
+    Slot.Kept = keepTemporaries(W.Future, Group);
   Slot.Future = text(W.Future->getSourceRange());
   unsigned Number = Index + 1;
   Out += llvm::join(suspendLines(W, Number), "\n") + "\n";
@@ -2323,6 +2541,7 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
   if (const auto *Binary = dyn_cast<BinaryOperator>(Bare);
       Binary && Binary->isLogicalOp() && containsWait(Binary->getRHS())) {
     lowerExpr(Binary->getLHS(), Group, Out);
+    Out += startTemporaries(keepTemporaries(Binary->getLHS(), Group));
     std::string Path;
     addTemp(Group, "cond", Ctx.BoolTy, false, Path);
     Out += Path + " = static_cast<bool>(" +
@@ -2335,12 +2554,14 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
     });
     Out += "}\n";
     R.ReplaceText(charRange(Bare->getSourceRange(), SM, LangOpts), Path);
+    Lowered.insert(Bare);
     return;
   }
   if (const auto *Choice = dyn_cast<ConditionalOperator>(Bare);
       Choice && (containsWait(Choice->getTrueExpr()) ||
                  containsWait(Choice->getFalseExpr()))) {
     lowerExpr(Choice->getCond(), Group, Out);
+    Out += startTemporaries(keepTemporaries(Choice->getCond(), Group));
     QualType Type = Bare->getType();
     bool Void = Type->isVoidType();
     bool Pointer = !Void && Bare->isLValue() && !Bare->refersToBitField();
@@ -2370,6 +2591,7 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
                                 ? destroyCall(Path, Type)
                                 : ""});
     R.ReplaceText(charRange(Bare->getSourceRange(), SM, LangOpts), Use);
+    Lowered.insert(Bare);
     return;
   }
   std::vector<const Expr *> Operands = operandsInOrder(Bare);
@@ -2634,6 +2856,11 @@ std::string Emitter::classText() {
     OS << "  " << indentLines(Line, "  ") << "\n";
   llvm::erase_if(TempGroups,
                  [](const TempGroup &G) { return G.Declarations.empty(); });
+  // In source order: the groups of statements that are whole waits were
+  // made before the walk, when their temporaries were kept.
+  llvm::stable_sort(TempGroups, [](const TempGroup &A, const TempGroup &B) {
+    return A.Line < B.Line;
+  });
   if (!TempGroups.empty()) {
     for (const TempGroup &G : TempGroups) {
       OS << "  struct " << G.TypeName
