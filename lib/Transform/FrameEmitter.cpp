@@ -1740,9 +1740,19 @@ bool Emitter::walkControl(
       if (isa<IfStmt>(S)) {
         Test = Condition(Before);
       } else {
-        // A switch's temporaries live until the statement ends.
+        // The condition is a full-expression: its temporaries die before
+        // the body runs (whose statements' temporaries share their
+        // storage), once the value switched on is kept.
+        size_t TempMark = Live.size();
         lowerExpr(Cond, Group, Before);
+        std::string Ends = endTemporaries(TempMark, Cond->getEndLoc());
         Test = text(Cond->getSourceRange());
+        if (!Ends.empty()) {
+          std::string Path;
+          addTemp(Group, "cond", Cond->getType(), false, Path);
+          Before += Path + " = " + Test + ";\n" + Ends;
+          Test = Path;
+        }
       }
       R.ReplaceText(charRange(Cond->getSourceRange(), SM, LangOpts), Test);
     } else if (isa<WhileStmt, ForStmt>(S)) {
