@@ -2608,7 +2608,7 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
   // `(wait(f), x)` discards the value: nothing to keep.
   if (const auto *Comma = dyn_cast<BinaryOperator>(Bare);
       Comma && Comma->getOpcode() == BO_Comma)
-    if (const WaitPoint *W = waitAt(Comma->getLHS(), Index)) {
+    if (const WaitPoint *W = waitAt(ignoreSameObject(Comma->getLHS()), Index)) {
       lowerExpr(W->Call->getArg(0), Group, Out);
       suspendInExpression(*W, Index, Group, Out, /*Discarded=*/true);
       Operands.erase(Operands.begin());
