@@ -21,6 +21,7 @@
 #include "corofy/future.hpp"
 
 #include <memory>
+#include <utility>
 
 namespace corofy {
 
@@ -51,6 +52,12 @@ namespace frame {
 /// The address of the future a wait polls in place (lvalue or xvalue).
 template <class T> std::remove_reference_t<T> *address(T &&object) noexcept {
   return std::addressof(object);
+}
+/// Records that a temporary the frame keeps was made, for one in an
+/// operand that is evaluated only on some paths; returns it.
+template <class T> T *made(bool &flag, T *object) noexcept {
+  flag = true;
+  return object;
 }
 } // namespace frame
 

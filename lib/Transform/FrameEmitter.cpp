@@ -156,6 +156,65 @@ QualType resolveAuto(QualType T, ASTContext &Ctx) {
   return T.getCanonicalType();
 }
 
+bool spellsExpression(QualType T);
+
+/// True when \p Arg prints as an expression other than a literal.
+bool spellsExpression(const TemplateArgument &Arg) {
+  switch (Arg.getKind()) {
+  case TemplateArgument::Expression:
+    return !isa<IntegerLiteral, CXXBoolLiteralExpr, CharacterLiteral>(
+        Arg.getAsExpr()->IgnoreParenImpCasts());
+  case TemplateArgument::Type:
+    return spellsExpression(Arg.getAsType());
+  case TemplateArgument::Pack:
+    return llvm::any_of(Arg.pack_elements(), [](const TemplateArgument &A) {
+      return spellsExpression(A);
+    });
+  default:
+    return false;
+  }
+}
+
+/// True when printing \p T spells an expression as it was written, such as
+/// the `std::is_void_v<output_t<F>>` of an alias's argument or a local
+/// constant `N` in `std::array<int, N>`: the names in it are not qualified
+/// and may mean nothing where the frame is.
+bool spellsExpression(QualType T) {
+  if (T.isNull())
+    return false;
+  const Type *Ty = T.getTypePtr();
+  if (isa<DecltypeType, TypeOfExprType>(Ty))
+    return true;
+  if (const auto *Spec = dyn_cast<TemplateSpecializationType>(Ty))
+    return llvm::any_of(
+        Spec->template_arguments(),
+        [](const TemplateArgument &Arg) { return spellsExpression(Arg); });
+  if (const auto *Elaborated = dyn_cast<ElaboratedType>(Ty))
+    return spellsExpression(Elaborated->getNamedType());
+  if (const auto *Paren = dyn_cast<ParenType>(Ty))
+    return spellsExpression(Paren->getInnerType());
+  if (const auto *Attributed = dyn_cast<AttributedType>(Ty))
+    return spellsExpression(Attributed->getModifiedType());
+  if (const auto *Subst = dyn_cast<SubstTemplateTypeParmType>(Ty))
+    return spellsExpression(Subst->getReplacementType());
+  if (const auto *Auto = dyn_cast<AutoType>(Ty))
+    return spellsExpression(Auto->getDeducedType());
+  if (const auto *Pointer = dyn_cast<PointerType>(Ty))
+    return spellsExpression(Pointer->getPointeeType());
+  if (const auto *Ref = dyn_cast<ReferenceType>(Ty))
+    return spellsExpression(Ref->getPointeeTypeAsWritten());
+  if (const auto *MemberPointer = dyn_cast<MemberPointerType>(Ty))
+    return spellsExpression(MemberPointer->getPointeeType()) ||
+           spellsExpression(QualType(MemberPointer->getClass(), 0));
+  if (const auto *Array = dyn_cast<ArrayType>(Ty))
+    return spellsExpression(Array->getElementType());
+  if (const auto *Function = dyn_cast<FunctionProtoType>(Ty))
+    return spellsExpression(Function->getReturnType()) ||
+           llvm::any_of(Function->param_types(),
+                        [](QualType P) { return spellsExpression(P); });
+  return false;
+}
+
 /// Prints \p T so that it names the same type anywhere in the file, as a
 /// declaration of \p Name when one is given ("char buf[16]").
 std::string printType(QualType T, ASTContext &Ctx, StringRef Name = "") {
@@ -170,8 +229,10 @@ std::string printType(QualType T, ASTContext &Ctx, StringRef Name = "") {
   llvm::raw_string_ostream OS(Text);
   T.print(OS, Policy, Name);
   // Sugar that goes through a library's reserved names (the reference
-  // typedef of std::vector, say) reads worse than the type itself.
-  if (!T->isDependentType() && StringRef(Text).contains("__")) {
+  // typedef of std::vector, say) reads worse than the type itself, and sugar
+  // that spells an expression may not compile here.
+  if (!T->isDependentType() &&
+      (StringRef(Text).contains("__") || spellsExpression(T))) {
     Text.clear();
     TypeName::getFullyQualifiedType(T.getCanonicalType(), Ctx, false)
         .print(OS, Policy, Name);
@@ -304,6 +365,17 @@ struct FrameObject {
   std::string Destroy;
 };
 
+/// A temporary that an expression evaluated before a suspension point of
+/// its full-expression materializes: the frame keeps it until the end of
+/// that full-expression, as C++ keeps it across a co_await.
+struct KeptTemporary {
+  std::string Member;  // temps12_.temporary
+  std::string Destroy; // empty when trivially destructible
+  /// For one made in a conditionally evaluated operand: the statement that
+  /// clears its flag before the expression runs (Destroy tests the flag).
+  std::string Reset;
+};
+
 struct State {
   std::string Name;
   std::string Comment;
@@ -394,6 +466,17 @@ private:
                  bool Discarded = false);
   std::string lowerDiscarded(const Expr *E, size_t Group);
   void spill(const Expr *E, size_t Group, std::string &Out);
+  using TemporaryList =
+      std::vector<std::pair<const MaterializeTemporaryExpr *, bool>>;
+  void findTemporaries(const Expr *E, bool Conditional,
+                       TemporaryList &Found) const;
+  std::vector<KeptTemporary> keepTemporaries(const Expr *E, size_t Group);
+  std::string startTemporaries(const std::vector<KeptTemporary> &Kept);
+  std::string dropTemporaries(const std::vector<KeptTemporary> &Kept);
+  /// Expressions whose text now reads frame storage that lives until the
+  /// end of the full-expression (besides waits): spilled operands, lowered
+  /// && || ?: and kept temporaries.
+  llvm::DenseSet<const Expr *> Lowered;
   void suspendInExpression(const WaitPoint &W, size_t Index, size_t Group,
                            std::string &Out, bool Discarded = false);
   std::string endTemporaries(size_t Mark, SourceLocation Loc);
@@ -486,6 +569,8 @@ private:
     std::string Future;   // rewritten text of the future
     QualType Type;
     bool NeedsDestruction = false;
+    /// The temporaries the future's expression makes.
+    std::vector<KeptTemporary> Kept;
   };
   std::vector<WaitSlot> Slots;
 
@@ -1010,6 +1095,10 @@ void Emitter::editWaitFutures() {
       Slot.Declaration =
           printType(Ctx.getPointerType(Slot.Type), Ctx, Slot.Leaf);
     }
+    // Before the wait's text is replaced below, which would swallow edits
+    // inside it; a wait inside an expression keeps them when it is lowered.
+    if (W.Use != WaitUse::Expression && W.Storage != FutureStorage::InPlace)
+      Slot.Kept = keepTemporaries(W.Future, groupFor(W.Statement));
     Slot.Future = text(W.Future->getSourceRange());
   }
   for (size_t I = 0; I < C.Waits.size(); ++I) {
@@ -1179,6 +1268,12 @@ std::vector<std::string> Emitter::suspendLines(const WaitPoint &W,
   const WaitSlot &Slot = Slots[Number - 1];
   std::string Label = "resume_wait" + std::to_string(Number);
   std::vector<std::string> Lines;
+  // The future's temporaries are made with it, and outlive it.
+  SmallVector<StringRef> Resets;
+  std::string Started = startTemporaries(Slot.Kept);
+  StringRef(Started).split(Resets, '\n', -1, /*KeepEmpty=*/false);
+  for (StringRef Reset : Resets)
+    Lines.push_back(Reset.str());
   std::string PollCall;
   switch (W.Storage) {
   case FutureStorage::Temporary:
@@ -1243,6 +1338,9 @@ void Emitter::emitWait(const WaitPoint &W, unsigned Index, bool &OpenedBrace) {
   std::string After;
   if (std::string Release = releaseFuture(W, Index); !Release.empty())
     After += "\n" + Indent + Release;
+  // The statement is the wait's full-expression: its temporaries die now.
+  if (std::string Drop = dropTemporaries(Slots[Index - 1].Kept); !Drop.empty())
+    After += "\n" + Indent + indentLines(StringRef(Drop).rtrim(), Indent);
   if (W.Use == WaitUse::Return) {
     OS << Indent << "  " << indentLines(Statement, Indent + "  ") << "\n"
        << Indent << "}";
@@ -1642,9 +1740,19 @@ bool Emitter::walkControl(
       if (isa<IfStmt>(S)) {
         Test = Condition(Before);
       } else {
-        // A switch's temporaries live until the statement ends.
+        // The condition is a full-expression: its temporaries die before
+        // the body runs (whose statements' temporaries share their
+        // storage), once the value switched on is kept.
+        size_t TempMark = Live.size();
         lowerExpr(Cond, Group, Before);
+        std::string Ends = endTemporaries(TempMark, Cond->getEndLoc());
         Test = text(Cond->getSourceRange());
+        if (!Ends.empty()) {
+          std::string Path;
+          addTemp(Group, "cond", Cond->getType(), false, Path);
+          Before += Path + " = " + Test + ";\n" + Ends;
+          Test = Path;
+        }
       }
       R.ReplaceText(charRange(Cond->getSourceRange(), SM, LangOpts), Test);
     } else if (isa<WhileStmt, ForStmt>(S)) {
@@ -2047,7 +2155,9 @@ std::string Emitter::addTemp(size_t Group, StringRef Base, QualType Type,
 }
 
 /// wait() yields corofy::output_t<F>, which reads better as the type F
-/// names Output, as written there.
+/// names Output, as written there, unless that spells an expression
+/// (`std::conditional_t<std::is_void_v<...>, ...>`, written for the place
+/// of F's definition).
 QualType Emitter::outputSpelling(QualType Type) const {
   const auto *Alias = Type->getAs<TemplateSpecializationType>();
   if (!Alias || !Alias->isTypeAlias() || Alias->template_arguments().size() != 1)
@@ -2060,7 +2170,9 @@ QualType Emitter::outputSpelling(QualType Type) const {
                                            : Future->getAsCXXRecordDecl())
     for (const NamedDecl *Found : Record->lookup(&Ctx.Idents.get("Output")))
       if (const auto *Typedef = dyn_cast<TypedefNameDecl>(Found))
-        return Typedef->getUnderlyingType();
+        return spellsExpression(Typedef->getUnderlyingType())
+                   ? Type
+                   : Typedef->getUnderlyingType();
   return Type.getCanonicalType();
 }
 
@@ -2151,6 +2263,10 @@ void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
     return;
   const Expr *Value = E->IgnoreImplicit();
   QualType Type = Value->getType();
+  // The operand's own temporaries are made before it, and outlive it.
+  Out += startTemporaries(keepTemporaries(Value, Group));
+  Lowered.insert(E);
+  Lowered.insert(Value);
   std::string Source = text(Value->getSourceRange());
   std::string Use;
   if (Type->isVoidType()) {
@@ -2159,7 +2275,12 @@ void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
   } else if (Value->isGLValue() && !Value->refersToBitField()) {
     std::string Path;
     addTemp(Group, "operand", Type, /*Pointer=*/true, Path);
-    Out += Path + " = std::addressof(" + Source + ");\n";
+    // std::addressof refuses an xvalue (std::move(s), a member of a
+    // temporary); corofy::frame::address takes either.
+    Out += Path +
+           (Value->isXValue() ? " = corofy::frame::address("
+                              : " = std::addressof(") +
+           Source + ");\n";
     Use = Value->isXValue() ? "std::move(*" + Path + ")" : "(*" + Path + ")";
     Live.push_back({Path, ""});
   } else {
@@ -2173,12 +2294,189 @@ void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
   R.ReplaceText(charRange(Value->getSourceRange(), SM, LangOpts), Use);
 }
 
+namespace {
+/// \p E without the nodes that leave its object as it is.
+const Expr *ignoreSameObject(const Expr *E) {
+  while (true) {
+    E = E->IgnoreParens();
+    if (const auto *Bind = dyn_cast<CXXBindTemporaryExpr>(E))
+      E = Bind->getSubExpr();
+    else if (const auto *Cast = dyn_cast<ImplicitCastExpr>(E);
+             Cast && Cast->getCastKind() == CK_NoOp)
+      E = Cast->getSubExpr();
+    else
+      return E;
+  }
+}
+
+/// True when the frame can hold a temporary of \p Type: a type the frame
+/// class can name, as the analysis requires of hoisted locals.
+bool isNameableHere(QualType Type) {
+  if (Type->isDependentType())
+    return false;
+  const auto *Record = Type->getAsCXXRecordDecl();
+  return !Record || (!Record->isLambda() && !Record->isLocalClass());
+}
+} // namespace
+
+/// Collects, in the order they are made, the temporaries \p E materializes
+/// for its full-expression that it would destroy at its own end if it
+/// became a statement: not those of the waits, spills and branches already
+/// lowered (frame storage already), nor those of lambdas and unevaluated
+/// operands. \p Conditional: E is evaluated only on some paths of the
+/// expression that is becoming a statement.
+void Emitter::findTemporaries(const Expr *E, bool Conditional,
+                              TemporaryList &Found) const {
+  if (!E || Lowered.contains(E))
+    return;
+  if (isa<LambdaExpr, BlockExpr, StmtExpr, UnaryExprOrTypeTraitExpr,
+          CXXTypeidExpr, CXXNoexceptExpr, RequiresExpr,
+          ConceptSpecializationExpr, CXXDefaultArgExpr, CXXDefaultInitExpr,
+          OpaqueValueExpr>(E))
+    return;
+  size_t Ignored;
+  if (waitAt(E, Ignored))
+    return;
+  if (const auto *Choice = dyn_cast<BinaryConditionalOperator>(E)) {
+    findTemporaries(Choice->getCommon(), Conditional, Found);
+    findTemporaries(Choice->getFalseExpr(), true, Found);
+    return;
+  }
+  if (const auto *Choice = dyn_cast<ConditionalOperator>(E)) {
+    findTemporaries(Choice->getCond(), Conditional, Found);
+    findTemporaries(Choice->getTrueExpr(), true, Found);
+    findTemporaries(Choice->getFalseExpr(), true, Found);
+    return;
+  }
+  if (const auto *Binary = dyn_cast<BinaryOperator>(E);
+      Binary && Binary->isLogicalOp()) {
+    findTemporaries(Binary->getLHS(), Conditional, Found);
+    findTemporaries(Binary->getRHS(), true, Found);
+    return;
+  }
+  if (const auto *Temporary = dyn_cast<MaterializeTemporaryExpr>(E)) {
+    const Expr *Object = ignoreSameObject(Temporary->getSubExpr());
+    if (Lowered.contains(Object) || waitAt(Object, Ignored))
+      return; // a value the frame keeps already
+    // Its initializer's temporaries are made first.
+    findTemporaries(Temporary->getSubExpr(), Conditional, Found);
+    // A std::initializer_list's array cannot be handed to one elsewhere.
+    if (Temporary->getStorageDuration() == SD_FullExpression &&
+        !Temporary->getType()->isArrayType() &&
+        isNameableHere(Temporary->getType()) &&
+        Temporary->getBeginLoc().isFileID() &&
+        Temporary->getEndLoc().isFileID())
+      Found.push_back({Temporary, Conditional});
+    return;
+  }
+  // A member call's object may be reached through `.*`, which
+  // operandsInOrder does not look into.
+  if (isa<CXXMemberCallExpr>(E)) {
+    for (const Stmt *Child : E->children())
+      findTemporaries(dyn_cast_or_null<Expr>(Child), Conditional, Found);
+    return;
+  }
+  for (const Expr *Operand : operandsInOrder(E))
+    findTemporaries(Operand, Conditional, Found);
+}
+
+/// Moves the temporaries that \p E materializes into the frame (see
+/// findTemporaries): each is constructed where C++ would materialize it,
+/// in storage of \p Group, and E reads it there as the same type and value
+/// category. Returns them in the order they are made; startTemporaries
+/// records them once E's statement is written.
+std::vector<KeptTemporary> Emitter::keepTemporaries(const Expr *E,
+                                                    size_t Group) {
+  TemporaryList Found;
+  findTemporaries(E, false, Found);
+  std::vector<KeptTemporary> Kept;
+  for (auto [Temporary, Conditional] : Found) {
+    QualType Type = Temporary->getType();
+    KeptTemporary K;
+    std::string Printed = addTemp(Group, "temporary", Type, false, K.Member);
+    std::string Init = text(Temporary->getSourceRange());
+    std::string Made = "::new (" + address(K.Member, Type) + ") ";
+    // `auto` when the initializer as written has the type already (no
+    // implicit conversion makes the temporary).
+    const Expr *Written =
+        Temporary->getSubExpr()->IgnoreUnlessSpelledInSource();
+    if (StringRef(Init).starts_with("{"))
+      Made += Printed + Init;
+    else if (Written->isPRValue() &&
+             Ctx.hasSameUnqualifiedType(Written->getType(), Type))
+      Made += "auto(" + Init + ")";
+    else
+      Made += Printed + "(" + Init + ")";
+    if (needsDestruction(Type)) {
+      K.Destroy = destroyCall(K.Member, Type);
+      if (Conditional) {
+        // Made on some paths only: a flag says whether it was.
+        std::string Flag;
+        addTemp(Group, "made", Ctx.BoolTy, false, Flag);
+        K.Reset = Flag + " = false;";
+        K.Destroy = "if (" + Flag + ") " + K.Destroy;
+        Made = "corofy::frame::made(" + Flag + ", " + Made + ")";
+      }
+    }
+    // The glvalue the temporary was: an lvalue (of const type, when bound
+    // to a const reference) or an xvalue.
+    std::string Object = "*" + Made;
+    std::string Use;
+    if (Type.isVolatileQualified() ||
+        (Temporary->isXValue() && Type.isConstQualified()))
+      Use = "static_cast<" +
+            printType(Temporary->isLValue() ? Ctx.getLValueReferenceType(Type)
+                                            : Ctx.getRValueReferenceType(Type),
+                      Ctx) +
+            ">(" + Object + ")";
+    else if (Temporary->isXValue())
+      Use = "std::move(" + Object + ")";
+    else if (Type.isConstQualified())
+      Use = "std::as_const(" + Object + ")";
+    else
+      Use = "(" + Object + ")";
+    R.ReplaceText(charRange(Temporary->getSourceRange(), SM, LangOpts), Use);
+    Lowered.insert(Temporary);
+    Kept.push_back(K);
+  }
+  return Kept;
+}
+
+/// Records \p Kept as alive; returns the statements that must run before
+/// the expression that makes them.
+std::string Emitter::startTemporaries(const std::vector<KeptTemporary> &Kept) {
+  std::string Resets;
+  for (const KeptTemporary &K : Kept) {
+    if (!K.Reset.empty())
+      Resets += K.Reset + "\n";
+    Live.push_back({K.Member, K.Destroy});
+  }
+  return Resets;
+}
+
+/// Ends \p Kept, which may have frame objects made after them above them
+/// in Live (a local initialized by their full-expression); returns the
+/// statements that destroy them, newest first.
+std::string Emitter::dropTemporaries(const std::vector<KeptTemporary> &Kept) {
+  std::string Text;
+  for (const KeptTemporary &K : llvm::reverse(Kept)) {
+    Live.erase(llvm::find_if(Live, [&](const FrameObject &Object) {
+      return Object.Member == K.Member;
+    }));
+    if (!K.Destroy.empty())
+      Text += K.Destroy + "\n";
+  }
+  return Text;
+}
+
 /// Suspends at a wait inside an expression: the value is stored in the
 /// frame until the end of the full-expression, which reads it there.
 void Emitter::suspendInExpression(const WaitPoint &W, size_t Index,
                                   size_t Group, std::string &Out,
                                   bool Discarded) {
   WaitSlot &Slot = Slots[Index];
+  if (W.Storage != FutureStorage::InPlace)
+    Slot.Kept = keepTemporaries(W.Future, Group);
   Slot.Future = text(W.Future->getSourceRange());
   unsigned Number = Index + 1;
   Out += llvm::join(suspendLines(W, Number), "\n") + "\n";
@@ -2253,6 +2551,7 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
   if (const auto *Binary = dyn_cast<BinaryOperator>(Bare);
       Binary && Binary->isLogicalOp() && containsWait(Binary->getRHS())) {
     lowerExpr(Binary->getLHS(), Group, Out);
+    Out += startTemporaries(keepTemporaries(Binary->getLHS(), Group));
     std::string Path;
     addTemp(Group, "cond", Ctx.BoolTy, false, Path);
     Out += Path + " = static_cast<bool>(" +
@@ -2265,12 +2564,14 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
     });
     Out += "}\n";
     R.ReplaceText(charRange(Bare->getSourceRange(), SM, LangOpts), Path);
+    Lowered.insert(Bare);
     return;
   }
   if (const auto *Choice = dyn_cast<ConditionalOperator>(Bare);
       Choice && (containsWait(Choice->getTrueExpr()) ||
                  containsWait(Choice->getFalseExpr()))) {
     lowerExpr(Choice->getCond(), Group, Out);
+    Out += startTemporaries(keepTemporaries(Choice->getCond(), Group));
     QualType Type = Bare->getType();
     bool Void = Type->isVoidType();
     bool Pointer = !Void && Bare->isLValue() && !Bare->refersToBitField();
@@ -2300,13 +2601,14 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
                                 ? destroyCall(Path, Type)
                                 : ""});
     R.ReplaceText(charRange(Bare->getSourceRange(), SM, LangOpts), Use);
+    Lowered.insert(Bare);
     return;
   }
   std::vector<const Expr *> Operands = operandsInOrder(Bare);
   // `(wait(f), x)` discards the value: nothing to keep.
   if (const auto *Comma = dyn_cast<BinaryOperator>(Bare);
       Comma && Comma->getOpcode() == BO_Comma)
-    if (const WaitPoint *W = waitAt(Comma->getLHS(), Index)) {
+    if (const WaitPoint *W = waitAt(ignoreSameObject(Comma->getLHS()), Index)) {
       lowerExpr(W->Call->getArg(0), Group, Out);
       suspendInExpression(*W, Index, Group, Out, /*Discarded=*/true);
       Operands.erase(Operands.begin());
@@ -2564,6 +2866,11 @@ std::string Emitter::classText() {
     OS << "  " << indentLines(Line, "  ") << "\n";
   llvm::erase_if(TempGroups,
                  [](const TempGroup &G) { return G.Declarations.empty(); });
+  // In source order: the groups of statements that are whole waits were
+  // made before the walk, when their temporaries were kept.
+  llvm::stable_sort(TempGroups, [](const TempGroup &A, const TempGroup &B) {
+    return A.Line < B.Line;
+  });
   if (!TempGroups.empty()) {
     for (const TempGroup &G : TempGroups) {
       OS << "  struct " << G.TypeName
