@@ -486,18 +486,7 @@ class Generator:
             self.declare(Var(name, "Tracked"))
             return [self.line(ind, text)]
         if kind in ("vec", "vec-wait", "arr"):
-            n = self.rng.randint(1, 3)
-            if kind == "arr":
-                name = self.fresh("arr")
-                text = [self.line(ind, "int %s[] = {%s};" % (name, self.elements(n)))]
-            else:
-                name = self.fresh("vec")
-                if kind == "vec":
-                    text = [self.line(ind, "std::vector<int> %s{%s};" % (name, self.elements(n)))]
-                else:
-                    text = [self.wline(ind, "std::vector<int> %s = @;" % name, [self.vector_wait(n)])]
-            self.declare(Var(name, "arr" if kind == "arr" else "vec", size=n))
-            return text
+            return self.sequence_declaration(ind, kind, self.rng.randint(1, 3))
         name = self.new_local_name()
         # The initializer sees the variable being declared, not one it
         # shadows: keep the name out of it.
@@ -955,6 +944,11 @@ class Generator:
         """A named vector or array for a range-based for to run over."""
         n = self.rng.randint(1, 3)
         kind = self.pick([(2, "vec"), (1, "vec-wait"), (1, "arr")])
+        return self.sequence_declaration(ind, kind, n)
+
+    def sequence_declaration(self, ind, kind, n):
+        """An int array, a vector, or a vector a wait yields ("arr", "vec",
+        "vec-wait"), of n elements."""
         if kind == "arr":
             name = self.fresh("arr")
             text = [self.line(ind, "int %s[] = {%s};" % (name, self.elements(n)))]
