@@ -38,7 +38,8 @@ cxxflags = " ".join(
         config.sanitizer_flags,
     ]
 )
-config.substitutions.append(("%runtime", config.corofy_runtime_lib + " -pthread"))
+runtime = config.corofy_runtime_lib + " -pthread"
+config.substitutions.append(("%runtime", runtime))
 config.substitutions.append(("%inputs", inputs))
 config.substitutions.append(("%python", sys.executable))
 
@@ -57,7 +58,6 @@ def program_substitutions(pch=None):
             " --extra-arg=" + flag for flag in matching + ["-include-pch", pch]
         )
         cxx += " -pthread -include-pch " + pch
-    runtime = config.corofy_runtime_lib + " -pthread"
     # The fiber backend must print what the state-machine backend prints: a
     # transform test runs `%fiber-exe | FileCheck ...` beside its own run,
     # which rewrites the test with --backend=fiber, builds it and runs it.
@@ -69,7 +69,8 @@ def program_substitutions(pch=None):
             corofy=corofy, inputs=inputs, cxx=cxx, runtime=runtime
         )
     )
-    return [("%fiber-exe", fiber_exe), ("%corofy", corofy), ("%cxx", cxx)]
+    # %fiber-exe first: see above.
+    return {"%fiber-exe": fiber_exe, "%corofy": corofy, "%cxx": cxx}
 
 
 plain = program_substitutions()
@@ -78,8 +79,8 @@ fast = program_substitutions(config.corofy_test_pch) if config.corofy_test_pch e
 # on many programs (Driver/no-crash.test, Random/). First, as %corofy is a
 # prefix of %corofy-pch.
 config.substitutions = (
-    [("%corofy-pch", fast[1][1]), ("%cxx-pch", fast[2][1])]
-    + plain
+    [("%corofy-pch", fast["%corofy"]), ("%cxx-pch", fast["%cxx"])]
+    + list(plain.items())
     + config.substitutions
 )
 # test/Transform/lit.local.cfg puts these in place of the plain ones.
