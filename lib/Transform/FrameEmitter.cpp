@@ -493,6 +493,7 @@ private:
                        Branches);
   bool walkJump(const Stmt *Jump);
   bool walkRangeFor(const CXXForRangeStmt *For);
+  void insertAfterStatement(const Stmt *S, std::string Text);
   void placeAround(const Stmt *S, const std::string &Before,
                    std::string After);
   bool walkTry(const CXXTryStmt *Try);
@@ -1836,11 +1837,17 @@ void Emitter::placeAround(const Stmt *S, const std::string &Before,
                                              Indent);
   if (!After.empty()) {
     After.pop_back();
-    std::string Resync = lineDirective(statementEnd(S, SM, LangOpts));
-    R.InsertTextAfterToken(statementEnd(S, SM, LangOpts),
-                           "\n" + Indent + indentLines(After, Indent) +
-                               (Resync.empty() ? "" : "\n" + Resync));
+    insertAfterStatement(S, "\n" + Indent + indentLines(After, Indent));
   }
+}
+
+/// Puts \p Text after \p S, on S's last line. With --line-directives, the
+/// rest of that line then starts a line of its own, numbered again.
+void Emitter::insertAfterStatement(const Stmt *S, std::string Text) {
+  SourceLocation End = statementEnd(S, SM, LangOpts);
+  if (std::string Resync = lineDirective(End); !Resync.empty())
+    Text += "\n" + Resync;
+  R.InsertTextAfterToken(End, Text);
 }
 
 /// A range-based for whose body waits: its hidden range, begin and end
@@ -2110,10 +2117,7 @@ void Emitter::walkSubstatement(const Stmt *S, SourceLocation Opener,
     EndText.pop_back();
     Close += "\n" + EndText;
   }
-  std::string Resync = lineDirective(statementEnd(S, SM, LangOpts));
-  R.InsertTextAfterToken(statementEnd(S, SM, LangOpts),
-                         Close + "\n" + OuterIndent + "}" +
-                             (Resync.empty() ? "" : "\n" + Resync));
+  insertAfterStatement(S, Close + "\n" + OuterIndent + "}");
 }
 
 //===----------------------------------------------------------------------===//
