@@ -32,7 +32,6 @@ cxxflags = " ".join(
         "-Wall",
         "-Wextra",
         "-Werror",
-        "-Wno-unused-parameter",
         "-I" + config.corofy_include_dir,
         "-I" + inputs,
         config.sanitizer_flags,

@@ -354,6 +354,56 @@ public:
   }
 };
 
+/// Whether a body names the function it belongs to (a directly recursive
+/// coroutine), resolved or, in a template, as an overload candidate.
+class SelfReferenceFinder : public RecursiveASTVisitor<SelfReferenceFinder> {
+public:
+  explicit SelfReferenceFinder(const FunctionDecl *Function)
+      : Function(Function->getCanonicalDecl()) {}
+  bool Found = false;
+
+  bool shouldVisitTemplateInstantiations() const { return false; }
+
+  bool VisitDeclRefExpr(DeclRefExpr *Ref) {
+    if (const auto *Callee = dyn_cast<FunctionDecl>(Ref->getDecl()))
+      note(Callee);
+    return !Found;
+  }
+  bool VisitOverloadExpr(OverloadExpr *Overloads) {
+    for (const NamedDecl *Candidate : Overloads->decls()) {
+      const NamedDecl *Target = Candidate->getUnderlyingDecl();
+      if (const auto *Template = dyn_cast<FunctionTemplateDecl>(Target))
+        note(Template->getTemplatedDecl());
+      else if (const auto *Callee = dyn_cast<FunctionDecl>(Target))
+        note(Callee);
+    }
+    return !Found;
+  }
+
+private:
+  void note(const FunctionDecl *Callee) {
+    if (const FunctionDecl *Pattern = Callee->getTemplateInstantiationPattern())
+      Callee = Pattern;
+    if (Callee->getCanonicalDecl() == Function)
+      Found = true;
+  }
+  const FunctionDecl *Function;
+};
+
+/// Whether \p Function's body names it while no declaration of it comes
+/// before the definition: poll() must then be defined after the function.
+bool callsItselfUndeclared(const FunctionDecl *Function) {
+  const Decl *First = Function;
+  if (const FunctionTemplateDecl *Template =
+          Function->getDescribedFunctionTemplate())
+    First = Template;
+  if (First->getPreviousDecl())
+    return false;
+  SelfReferenceFinder Finder(Function);
+  Finder.TraverseStmt(Function->getBody());
+  return Finder.Found;
+}
+
 //===----------------------------------------------------------------------===//
 // The emitter
 //===----------------------------------------------------------------------===//
@@ -2688,6 +2738,11 @@ std::string Emitter::pollText(bool Inline) {
       (Inline ? std::string("poll")
               : FrameClass + templateArgsText() + "::poll") +
       "(corofy::Context &" + ContextVar + ")";
+  // Without a wait the body never polls a child with the context.
+  if (llvm::none_of(States,
+                    [](const State &S) { return !S.ResumeLabel.empty(); }))
+    Signature.insert(Signature.find("(corofy::Context") + 1,
+                     "[[maybe_unused]] ");
   if (!Inline) {
     if (C.Template)
       OS << text(C.Template->getTemplateParameters()->getSourceRange())
@@ -2940,11 +2995,27 @@ FrameText Emitter::emit() {
                   indentLines(classText(), "  ") + Return + "}";
   } else {
     // Internal linkage: another file may have a coroutine of the same name.
+    // A directly recursive coroutine names itself in poll() and, in a
+    // template, in the types of its wait futures: what names it follows the
+    // function's definition, which is its first declaration.
+    std::string BeforeFunction, AfterFunction;
+    if (!callsItselfUndeclared(C.Function))
+      BeforeFunction = classText() + "\n" + pollText(/*Inline=*/false);
+    else if (!C.Template)
+      BeforeFunction = classText(), AfterFunction = pollText(/*Inline=*/false);
+    else {
+      BeforeFunction =
+          text(C.Template->getTemplateParameters()->getSourceRange()) +
+          "\nclass " + FrameClass + ";\n";
+      AfterFunction = classText() + "\n" + pollText(/*Inline=*/false);
+    }
     Result.BeforeFunction = outputLineDirective() + "namespace {\n" +
-                            classText() + "\n" + pollText(/*Inline=*/false) +
-                            "} // namespace\n\n" +
+                            BeforeFunction + "} // namespace\n\n" +
                             lineDirective(functionRange().getBegin());
     Result.Body = "{\n" + outputLineDirective() + Return + "}";
+    if (!AfterFunction.empty())
+      Result.Body += "\n\n" + outputLineDirective() + "namespace {\n" +
+                     AfterFunction + "} // namespace\n";
   }
   if (Options.LineDirectives) {
     PresumedLoc End =

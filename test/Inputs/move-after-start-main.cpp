@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-int main(int argc, char **argv) {
+int main(int, char **argv) {
   if (std::strcmp(argv[1], "before") == 0) {
     // Frames moved while the vector grows, before any of them is polled.
     std::vector<counter_frame> frames;

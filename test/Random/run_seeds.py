@@ -16,7 +16,7 @@ demand, from the build directory:
     python3 ../test/Random/run_seeds.py --first 1 --count 500 \\
         --corofy bin/corofy --runtime "lib/libcorofy_runtime.a -pthread" \\
         --cxx "clang++-19 -std=c++20 -O1 -Wall -Wextra -Werror \\
-               -Wno-unused-parameter -I../include" --work /tmp/corofy-random
+               -I../include" --work /tmp/corofy-random
 
 (--jobs 2 by default: at most two compiles at a time.) To look at one seed,
 regenerate it with generate.py --seed N --coroutine-out co.cpp
