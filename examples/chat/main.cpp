@@ -22,6 +22,8 @@ namespace net = corofy::net;
 // A connected client: the lines waiting to be sent to it, and the waker of
 // the task that sends them.
 struct Member {
+  explicit Member(std::string name) : name(std::move(name)) {}
+
   std::string name;
   std::deque<std::string> outbox;
   corofy::Waker waker = corofy::Waker::noop();
