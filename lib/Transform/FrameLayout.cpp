@@ -50,12 +50,16 @@ void printFields(llvm::raw_ostream &OS, const ASTContext &Ctx,
   const ASTRecordLayout &Layout = Ctx.getASTRecordLayout(Record);
   for (const FieldDecl *Field : Record->fields()) {
     CharUnits Offset =
-        Base + Ctx.toCharUnitsFromBits(
-                   Layout.getFieldOffset(Field->getFieldIndex()));
+        Base +
+        Ctx.toCharUnitsFromBits(Layout.getFieldOffset(Field->getFieldIndex()));
     if (Field->isAnonymousStructOrUnion()) {
       const RecordDecl *Inner = Field->getType()->getAsRecordDecl();
       // A union of one member is only there to construct it by hand.
-      printFields(OS, Ctx, Frame, Inner, Offset, Shared || (Inner->isUnion() && std::distance(Inner->field_begin(), Inner->field_end()) > 1), Prefix);
+      printFields(
+          OS, Ctx, Frame, Inner, Offset,
+          Shared || (Inner->isUnion() && std::distance(Inner->field_begin(),
+                                                       Inner->field_end()) > 1),
+          Prefix);
       continue;
     }
     // The struct of a nested scope: its members, at their offsets.
@@ -68,7 +72,8 @@ void printFields(llvm::raw_ostream &OS, const ASTContext &Ctx,
     CharUnits Size = Ctx.getTypeSizeInChars(Field->getType());
     OS << llvm::format("  %6lld %6lld  ", (long long)Offset.getQuantity(),
                        (long long)Size.getQuantity())
-       << Prefix << Field->getName() << "  (" << Field->getType().getAsString()
+       << Prefix << Field->getName() << "  ("
+       << Field->getType().getAsString(Ctx.getPrintingPolicy())
        << (Shared ? ", shares storage" : "") << ")\n";
   }
 }
@@ -80,8 +85,8 @@ void printFrameLayouts(llvm::raw_ostream &OS, ASTContext &Ctx,
   const SourceManager &SM = Ctx.getSourceManager();
   std::map<std::string, size_t> Used; // frames of one name seen so far
   for (const StateMachine &M : Machines) {
-    OS << "coroutine " << M.Coroutine << " (" << M.Location << "): "
-       << M.FrameClass;
+    OS << "coroutine " << M.Coroutine << " (" << M.Location
+       << "): " << M.FrameClass;
     ClassFinder Finder(SM, M.FrameClass);
     Finder.TraverseDecl(Ctx.getTranslationUnitDecl());
     size_t Index = Used[M.FrameClass]++;

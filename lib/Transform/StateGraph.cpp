@@ -20,11 +20,34 @@ using namespace clang;
 
 namespace corofy {
 
+/// The last statement of \p Block when it is a \p T.
+template <class T> static const T *lastStmtIf(const CFGBlock &Block) {
+  for (const CFGElement &Element : llvm::reverse(Block))
+    if (std::optional<CFGStmt> S = Element.getAs<CFGStmt>())
+      return dyn_cast<T>(S->getStmt());
+  return nullptr;
+}
+
+/// Whether \p Block's edge to the exit is an exception leaving the body:
+/// one a call may throw, or one no handler of a try block caught. Those are
+/// not drawn: any poll may throw.
+static bool leavesByException(const CFGBlock &Block) {
+  if (isa_and_nonnull<CXXTryStmt>(Block.getTerminatorStmt()))
+    return true;
+  // A call's block ends with the call and has its exceptional edge beside
+  // the one to what follows.
+  return Block.succ_size() > 1 &&
+         (lastStmtIf<CallExpr>(Block) || lastStmtIf<CXXConstructExpr>(Block));
+}
+
 std::vector<StateMachine::Transition> stateTransitions(const Coroutine &C) {
   ASTContext &Ctx = C.Function->getASTContext();
   const SourceManager &SM = Ctx.getSourceManager();
   CFG::BuildOptions Options;
   Options.setAllAlwaysAdd(); // every sub-expression, waits included
+  // A call that may throw (a wait too: polling a child can) gets an edge to
+  // the handlers of its try block, so paths through a catch are drawn.
+  Options.AddEHEdges = true;
   std::unique_ptr<CFG> Graph =
       CFG::buildCFG(C.Function, C.Function->getBody(), &Ctx, Options);
   if (!Graph)
@@ -62,6 +85,14 @@ std::vector<StateMachine::Transition> stateTransitions(const Coroutine &C) {
         if (auto Wait = WaitNumber.find(S); Wait != WaitNumber.end()) {
           Add(From, "Wait" + std::to_string(Wait->second), "line " + Line(S));
           Stopped = true;
+          // Its first poll runs now, and a child that throws at once goes
+          // to the handlers in this poll.
+          if (I + 1 == Current->size())
+            for (const CFGBlock *Next : Current->succs())
+              if (Next &&
+                  isa_and_nonnull<CXXTryStmt>(Next->getTerminatorStmt()) &&
+                  Entered.insert(Next).second)
+                Work.push_back({Next, 0});
         } else if (isa<ReturnStmt>(S)) {
           Add(From, "Done", "return at line " + Line(S));
           Stopped = true;
@@ -73,7 +104,10 @@ std::vector<StateMachine::Transition> stateTransitions(const Coroutine &C) {
         if (!Next)
           continue;
         if (Next == &Graph->getExit()) {
-          Add(From, "Done", "end of body");
+          if (const Stmt *Throw = lastStmtIf<CXXThrowExpr>(*Current))
+            Add(From, "Done", "throw at line " + Line(Throw));
+          else if (!leavesByException(*Current))
+            Add(From, "Done", "end of body");
           continue;
         }
         if (Entered.insert(Next).second)
@@ -121,7 +155,9 @@ void printStateGraph(llvm::raw_ostream &OS,
   OS << "// The state machines corofy generated: one cluster per coroutine,\n"
         "// one node per state a poll can resume in, and Done; an edge is\n"
         "// what one poll can do, labelled with the line of the wait it\n"
-        "// suspends at or of the return that completes it.\n";
+        "// suspends at or of the return or throw that completes it,\n"
+        "// through catch handlers too; an exception that leaves the\n"
+        "// coroutine is not drawn (any poll may throw one).\n";
   OS << "digraph corofy {\n";
   OS << "  node [shape=box, fontname=\"monospace\", fontsize=10];\n";
   OS << "  edge [fontname=\"monospace\", fontsize=9];\n";
