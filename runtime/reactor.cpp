@@ -26,14 +26,59 @@
 namespace corofy {
 namespace detail {
 
+/// The wakers waiting for one direction of a registration. Usually one
+/// task's; but several futures may wait on one fd at once, each with a
+/// waker of its own (the children of a join_all accepting on one
+/// listener), and an edge must wake them all, as Tokio's ScheduledIo does.
+/// The first is kept inline; the others in a vector that keeps its
+/// capacity, so a wait allocates only when more distinct wakers wait
+/// together than ever did before.
+struct Waiters {
+  /// Beyond this many, the oldest extra waker is woken (and forgotten) to
+  /// make room: a future still waiting polls again and comes back, while
+  /// the wakers of futures dropped without an edge do not pile up.
+  static constexpr std::size_t MaxMore = 255;
+
+  Waker first = Waker::noop();
+  std::vector<Waker> more;
+
+  bool empty() const noexcept { return first.will_wake(Waker::noop()); }
+  /// Adds `waker` unless a stored one wakes the same; a waker that must be
+  /// woken to make room goes to `displaced`.
+  void add(const Waker &waker, Waker &displaced) {
+    if (first.will_wake(waker))
+      return;
+    if (empty()) {
+      first = waker;
+      return;
+    }
+    for (const Waker &other : more)
+      if (other.will_wake(waker))
+        return;
+    if (more.size() == MaxMore) {
+      displaced = std::move(more.front());
+      more.erase(more.begin());
+    }
+    more.push_back(waker);
+  }
+  /// Moves every waker to `out`, keeping the vector's capacity.
+  void take(std::vector<Waker> &out) {
+    if (empty())
+      return;
+    out.push_back(std::exchange(first, Waker::noop()));
+    for (Waker &waker : more)
+      out.push_back(std::move(waker));
+    more.clear();
+  }
+};
+
 struct ReactorState {
   struct Slot {
     std::uint32_t generation = 0;
     bool live = false;
     std::uint8_t readiness = 0;
     std::uint32_t tick = 0; // events seen, for clear_readiness()
-    Waker reader = Waker::noop();
-    Waker writer = Waker::noop();
+    Waiters reader, writer;
   };
 
   std::unique_ptr<ReactorBackend> backend = make_reactor_backend();
@@ -170,7 +215,7 @@ void Reactor::reregister(Token token, int fd, Interest interest) {
 }
 
 void Reactor::deregister(Token token, int fd) noexcept {
-  Waker reader = Waker::noop(), writer = Waker::noop(); // dropped unlocked
+  detail::Waiters reader, writer; // dropped unlocked
   std::lock_guard<std::mutex> lock(state_->mutex);
   ReactorState::Slot *slot = state_->find(token);
   if (!slot)
@@ -179,16 +224,17 @@ void Reactor::deregister(Token token, int fd) noexcept {
     state_->backend->remove(fd);
   slot->live = false;
   ++slot->generation;
-  reader = std::exchange(slot->reader, Waker::noop());
-  writer = std::exchange(slot->writer, Waker::noop());
+  reader = std::move(slot->reader); // leaves no waker behind
+  writer = std::move(slot->writer);
   state_->free_slots.push_back(token.index);
   --state_->live_slots;
 }
 
 Poll<Readiness> Reactor::poll_ready(Token token, Interest interest,
                                     Context &cx) {
-  Waker oldReader = Waker::noop(), oldWriter = Waker::noop();
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  // Woken after the lock: made room for another among the waiters.
+  Waker displacedReader = Waker::noop(), displacedWriter = Waker::noop();
+  std::unique_lock<std::mutex> lock(state_->mutex);
   ReactorState::Slot *slot = state_->find(token);
   if (!slot)
     return Poll<Readiness>::ready(Readiness(Readiness::Error, 0));
@@ -196,10 +242,13 @@ Poll<Readiness> Reactor::poll_ready(Token token, Interest interest,
   if (bits)
     return Poll<Readiness>::ready(Readiness(bits, slot->tick));
   auto wanted = static_cast<std::uint8_t>(interest);
-  if ((wanted & 1) && !slot->reader.will_wake(cx.waker()))
-    oldReader = std::exchange(slot->reader, cx.waker());
-  if ((wanted & 2) && !slot->writer.will_wake(cx.waker()))
-    oldWriter = std::exchange(slot->writer, cx.waker());
+  if (wanted & 1)
+    slot->reader.add(cx.waker(), displacedReader);
+  if (wanted & 2)
+    slot->writer.add(cx.waker(), displacedWriter);
+  lock.unlock();
+  std::move(displacedReader).wake();
+  std::move(displacedWriter).wake();
   return Poll<Readiness>::pending();
 }
 
@@ -247,7 +296,6 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     s.parked = false;
-    const Waker noop = Waker::noop();
     for (std::size_t i = 0; i != count; ++i) {
       ReactorState::Slot *slot =
           s.find(ReactorState::decode(s.events[i].token));
@@ -256,12 +304,10 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
       std::uint8_t bits = s.events[i].readiness;
       slot->readiness |= bits;
       ++slot->tick;
-      if ((bits & Readiness::mask(Interest::Readable)) &&
-          !slot->reader.will_wake(noop))
-        s.wakes.push_back(std::exchange(slot->reader, Waker::noop()));
-      if ((bits & Readiness::mask(Interest::Writable)) &&
-          !slot->writer.will_wake(noop))
-        s.wakes.push_back(std::exchange(slot->writer, Waker::noop()));
+      if (bits & Readiness::mask(Interest::Readable))
+        slot->reader.take(s.wakes);
+      if (bits & Readiness::mask(Interest::Writable))
+        slot->writer.take(s.wakes);
     }
     Clock::time_point now = Clock::now();
     while (!s.heap.empty() && s.heap.front()->deadline <= now) {
@@ -290,8 +336,8 @@ void Reactor::shutdown() noexcept {
   state_->closed = true;
   state_->backend.reset(); // closes the epoll fd and the eventfd
   for (ReactorState::Slot &slot : state_->slots) {
-    dropped.push_back(std::exchange(slot.reader, Waker::noop()));
-    dropped.push_back(std::exchange(slot.writer, Waker::noop()));
+    slot.reader.take(dropped);
+    slot.writer.take(dropped);
   }
 }
 

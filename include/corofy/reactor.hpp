@@ -154,8 +154,11 @@ public:
   void deregister(Token token, int fd) noexcept;
 
   /// Ready with the readiness bits of mask(interest) that are set; else
-  /// stores `cx`'s waker (one for reading, one for writing) to be woken by
-  /// the next edge, and is pending. A stale token is reported as Error.
+  /// adds `cx`'s waker to those waiting for reading (or writing), unless
+  /// one of them wakes the same, and is pending: the next edge wakes all of
+  /// them, so several futures (of several tasks, or the children of one
+  /// join_all) may wait on one fd at once. A stale token is reported as
+  /// Error.
   Poll<Readiness> poll_ready(Token token, Interest interest, Context &cx);
   /// Forgets the Readable/Writable bits of `seen` once the fd said EAGAIN,
   /// unless an event arrived since `seen` was returned (its tick is old).
@@ -193,8 +196,8 @@ private:
 
 /// A registration of one fd with the current runtime's reactor, for the
 /// leaf futures of the net layer: register in the constructor, deregister
-/// in the destructor (before the owner closes the fd). Movable; one task
-/// polls it at a time (or one reader and one writer task).
+/// in the destructor (before the owner closes the fd). Movable; futures of
+/// several tasks may poll it at once (see Reactor::poll_ready()).
 class IoRegistration {
 public:
   /// Registers with Reactor::current() (std::logic_error outside a runtime).
