@@ -18,7 +18,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,6 +38,7 @@ using corofy::Poll;
 using corofy::Ready;
 using corofy::Runtime;
 using corofy::Waker;
+using corofy::testing::WakeService;
 using corofy::testing::Watchdog;
 using namespace std::chrono_literals;
 
@@ -377,49 +377,6 @@ TEST(BlockOnTest, RvalueFutureIsMovedInOnceAndDestroyed) {
 //===----------------------------------------------------------------------===//
 // Many threads
 //===----------------------------------------------------------------------===//
-
-/// Wakes the wakers handed to it from one background thread, as a reactor
-/// would.
-class WakeService {
-public:
-  WakeService() : Thread([this] { run(); }) {}
-  ~WakeService() {
-    {
-      std::lock_guard<std::mutex> Lock(M);
-      Stopping = true;
-    }
-    CV.notify_all();
-    Thread.join();
-  }
-  void wakeLater(Waker W) {
-    {
-      std::lock_guard<std::mutex> Lock(M);
-      Queue.push_back(std::move(W));
-    }
-    CV.notify_one();
-  }
-
-private:
-  void run() {
-    std::unique_lock<std::mutex> Lock(M);
-    for (;;) {
-      CV.wait(Lock, [this] { return Stopping || !Queue.empty(); });
-      if (Queue.empty())
-        return;
-      Waker W = std::move(Queue.front());
-      Queue.pop_front();
-      Lock.unlock();
-      W.wake();
-      Lock.lock();
-    }
-  }
-
-  std::mutex M;
-  std::condition_variable CV;
-  std::deque<Waker> Queue;
-  bool Stopping = false;
-  std::thread Thread; // last: started once the members above exist
-};
 
 struct ServiceWokenFuture {
   using Output = int;
