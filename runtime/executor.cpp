@@ -538,4 +538,8 @@ Reactor &Reactor::current() {
   return detail::current_core("a timer or I/O future").reactor();
 }
 
+Reactor *Reactor::try_current() noexcept {
+  return detail::CurrentCore ? &detail::CurrentCore->reactor() : nullptr;
+}
+
 } // namespace corofy

@@ -20,6 +20,7 @@
 #include <deque>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -166,9 +167,37 @@ struct ReactorState {
   }
 };
 
+class ReactorCategory final : public std::error_category {
+public:
+  const char *name() const noexcept override { return "corofy.reactor"; }
+  std::string message(int code) const override {
+    switch (static_cast<ReactorError>(code)) {
+    case ReactorError::ShutDown:
+      return "the runtime of this I/O object was destroyed (its reactor "
+             "shut down)";
+    }
+    return "unknown reactor error";
+  }
+  std::error_condition
+  default_error_condition(int code) const noexcept override {
+    if (static_cast<ReactorError>(code) == ReactorError::ShutDown)
+      return std::errc::operation_canceled;
+    return std::error_condition(code, *this);
+  }
+};
+
 } // namespace detail
 
 using detail::ReactorState;
+
+const std::error_category &reactor_category() noexcept {
+  static const detail::ReactorCategory Category;
+  return Category;
+}
+
+std::error_code make_error_code(ReactorError error) noexcept {
+  return {static_cast<int>(error), reactor_category()};
+}
 
 Reactor::Reactor() : state_(std::make_unique<ReactorState>()) {}
 
@@ -235,6 +264,10 @@ Poll<Readiness> Reactor::poll_ready(Token token, Interest interest,
   // Woken after the lock: made room for another among the waiters.
   Waker displacedReader = Waker::noop(), displacedWriter = Waker::noop();
   std::unique_lock<std::mutex> lock(state_->mutex);
+  // Whatever readiness the slot remembers: no edge will follow it, so a
+  // future that went on would sooner or later wait forever.
+  if (state_->closed)
+    return Poll<Readiness>::ready(Readiness(Readiness::ShutDown, 0));
   ReactorState::Slot *slot = state_->find(token);
   if (!slot)
     return Poll<Readiness>::ready(Readiness(Readiness::Error, 0));
@@ -329,49 +362,62 @@ void Reactor::unpark() noexcept {
 }
 
 void Reactor::shutdown() noexcept {
-  std::vector<Waker> dropped; // dropped after the lock
-  std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->closed)
-    return;
-  state_->closed = true;
-  state_->backend.reset(); // closes the epoll fd and the eventfd
-  for (ReactorState::Slot &slot : state_->slots) {
-    slot.reader.take(dropped);
-    slot.writer.take(dropped);
+  std::vector<Waker> waiting;
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->closed)
+      return;
+    state_->closed = true;
+    state_->backend.reset(); // closes the epoll fd and the eventfd
+    for (ReactorState::Slot &slot : state_->slots) {
+      slot.reader.take(waiting);
+      slot.writer.take(waiting);
+    }
+    for (detail::TimerEntry *entry : state_->heap)
+      waiting.push_back(std::exchange(entry->waker, Waker::noop()));
   }
+  // The runtime's own tasks are gone by now; whoever else waits here (a
+  // task of another runtime, a thread in its block_on()) polls again and
+  // learns that the reactor shut down, instead of waiting forever.
+  for (Waker &waker : waiting)
+    std::move(waker).wake();
 }
 
 //===----------------------------------------------------------------------===//
 // Timers
 //===----------------------------------------------------------------------===//
 
-bool Reactor::poll_timer(detail::TimerEntry &entry, Context &cx) {
+Reactor::TimerPoll Reactor::poll_timer(detail::TimerEntry &entry, Context &cx) {
   Waker replaced = Waker::noop(); // dropped after the lock
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (entry.fired)
-    return true;
-  if (entry.heap_index != detail::TimerEntry::NotQueued) {
+    return TimerPoll::Fired;
+  if (entry.heap_index != detail::TimerEntry::NotQueued && !state_->closed) {
     if (!entry.waker.will_wake(cx.waker()))
       replaced = std::exchange(entry.waker, cx.waker());
-    return false;
+    return TimerPoll::Pending;
   }
   if (entry.deadline <= Clock::now()) {
+    if (entry.heap_index != detail::TimerEntry::NotQueued)
+      state_->removeTimer(entry); // armed before shutdown(): no turn() left
     entry.fired = true;
-    return true;
+    return TimerPoll::Fired;
   }
-  entry.waker = cx.waker();
+  if (state_->closed)
+    return TimerPoll::ShutDown; // no turn() will ever fire it
+  replaced = std::exchange(entry.waker, cx.waker());
   entry.sequence = state_->next_sequence++;
   state_->pushTimer(entry);
-  if (state_->parked && entry.deadline < state_->parked_until &&
-      !state_->closed)
+  if (state_->parked && entry.deadline < state_->parked_until)
     state_->backend->wake(); // the blocked turn() waits too long
-  return false;
+  return TimerPoll::Pending;
 }
 
-void Reactor::cancel_timer(detail::TimerEntry &entry) noexcept {
+bool Reactor::cancel_timer(detail::TimerEntry &entry) noexcept {
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (entry.heap_index != detail::TimerEntry::NotQueued)
     state_->removeTimer(entry);
+  return entry.fired;
 }
 
 void Reactor::move_timer(detail::TimerEntry &from,

@@ -35,7 +35,10 @@
 // Destroying a Runtime stops its workers, drops every task that has not
 // completed (their JoinHandles then throw TaskAborted), and closes the epoll
 // and eventfd descriptors. It must not happen on one of its own threads or
-// while a thread is inside its block_on().
+// while a thread is inside its block_on(). Streams and listeners that
+// registered with it fail from then on with ReactorError::ShutDown (those
+// waiting are woken to learn it), and its Sleeps move to the runtime that
+// polls them next: see net.hpp and timer.hpp.
 //
 //===----------------------------------------------------------------------===//
 
