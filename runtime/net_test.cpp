@@ -547,8 +547,8 @@ TEST(TcpFutureTest, FuturesMayMoveBeforeTheirFirstPoll) {
 /// Polls `Inner` until it is ready and counts the allocations of every
 /// poll after the first (which may register with the reactor). It wakes
 /// itself after each of its first `Spins` polls, then runs `Unblock` once
-/// and waits for the wake of `Inner`. (A block_on future that keeps waking
-/// itself is polled again at once: the reactor would never run.)
+/// and waits for the wake of `Inner`, so that the polls that follow are
+/// those of the reactor's wake, not of its own.
 template <class F, class U> struct CountPollAllocations {
   using Output = long;
   F Inner;
