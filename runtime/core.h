@@ -90,6 +90,9 @@ struct BlockOnState {
   std::atomic<unsigned> refs{1};
   std::atomic<bool> notified{false};
   std::shared_ptr<Core> core;
+  /// Polls (of tasks and of the future) on the blocked thread since it last
+  /// looked at the reactor; only that thread touches it.
+  unsigned since_reactor = 0;
 };
 
 class Core : public std::enable_shared_from_this<Core> {

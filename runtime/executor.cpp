@@ -34,6 +34,12 @@
 //    every SharedQueueInterval tasks and whenever its own runs dry. Tasks
 //    woken on that thread still run in the order they were woken.
 //
+// Every thread turns the reactor without blocking after TasksPerReactorCheck
+// polls in a row. On a current-thread runtime the polls of the blocked-on
+// future count too, across its polls, so that one that keeps waking itself
+// (each wake returns to block_on() at once) does not keep timers and I/O
+// from ever being processed.
+//
 //===----------------------------------------------------------------------===//
 
 #include "core.h"
@@ -368,7 +374,11 @@ void Core::return_queue_locked(Runner &runner) noexcept {
 void Core::run_main(BlockOnState &main) {
   Runner runner{this, &main, {}};
   CurrentRunner = &runner;
-  unsigned sinceReactor = 0;
+  // The poll of the blocked-on future that led here counts as a task's, and
+  // the count goes on across polls: a future that keeps waking itself must
+  // not starve the reactor of its turns (nor the tasks, below).
+  unsigned &sinceReactor = main.since_reactor;
+  ++sinceReactor;
   auto lock = lock_spinning(mutex_);
   // The blocked-on future queues behind the tasks that were queued before
   // it was woken, as if it were a task: one that keeps waking itself must
@@ -376,13 +386,14 @@ void Core::run_main(BlockOnState &main) {
   std::size_t ahead = queued_;
   for (;;) {
     take_queue_locked(runner);
-    // A load first: the exchange, a locked instruction, only when woken.
-    if (!ahead && main.notified.load(std::memory_order_relaxed) &&
-        main.notified.exchange(false, std::memory_order_acquire))
-      break;
     if (sinceReactor >= TasksPerReactorCheck && driving_)
       sinceReactor = 0; // another thread is watching the reactor
     bool checkReactor = sinceReactor >= TasksPerReactorCheck;
+    // A load first: the exchange, a locked instruction, only when woken.
+    if (!checkReactor && !ahead &&
+        main.notified.load(std::memory_order_relaxed) &&
+        main.notified.exchange(false, std::memory_order_acquire))
+      break;
     if (!checkReactor) {
       if (!runner.queue.empty()) {
         // Run this thread's tasks without the lock; look at the shared
@@ -525,6 +536,10 @@ std::size_t Runtime::live_tasks() const { return core_->live_tasks(); }
 // notion.
 Reactor &Reactor::current() {
   return detail::current_core("a timer or I/O future").reactor();
+}
+
+Reactor *Reactor::try_current() noexcept {
+  return detail::CurrentCore ? &detail::CurrentCore->reactor() : nullptr;
 }
 
 } // namespace corofy

@@ -6,6 +6,7 @@
 
 #include "corofy/executor.hpp"
 #include "corofy/join.hpp"
+#include "corofy/net.hpp"
 #include "corofy/reactor.hpp"
 #include "corofy/timer.hpp"
 
@@ -18,16 +19,19 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
+#include <string>
 #include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 namespace {
 
@@ -39,6 +43,7 @@ using corofy::Poll;
 using corofy::Ready;
 using corofy::Runtime;
 using corofy::Waker;
+using corofy::testing::WakeService;
 using corofy::testing::Watchdog;
 using namespace std::chrono_literals;
 
@@ -378,49 +383,6 @@ TEST(BlockOnTest, RvalueFutureIsMovedInOnceAndDestroyed) {
 // Many threads
 //===----------------------------------------------------------------------===//
 
-/// Wakes the wakers handed to it from one background thread, as a reactor
-/// would.
-class WakeService {
-public:
-  WakeService() : Thread([this] { run(); }) {}
-  ~WakeService() {
-    {
-      std::lock_guard<std::mutex> Lock(M);
-      Stopping = true;
-    }
-    CV.notify_all();
-    Thread.join();
-  }
-  void wakeLater(Waker W) {
-    {
-      std::lock_guard<std::mutex> Lock(M);
-      Queue.push_back(std::move(W));
-    }
-    CV.notify_one();
-  }
-
-private:
-  void run() {
-    std::unique_lock<std::mutex> Lock(M);
-    for (;;) {
-      CV.wait(Lock, [this] { return Stopping || !Queue.empty(); });
-      if (Queue.empty())
-        return;
-      Waker W = std::move(Queue.front());
-      Queue.pop_front();
-      Lock.unlock();
-      W.wake();
-      Lock.lock();
-    }
-  }
-
-  std::mutex M;
-  std::condition_variable CV;
-  std::deque<Waker> Queue;
-  bool Stopping = false;
-  std::thread Thread; // last: started once the members above exist
-};
-
 struct ServiceWokenFuture {
   using Output = int;
   WakeService *Service;
@@ -681,6 +643,136 @@ TEST(RuntimeTest, AWaitingRuntimeUsesNoCpu) {
         << Workers << " workers: "
         << std::chrono::duration_cast<std::chrono::milliseconds>(Used).count()
         << " ms of CPU while waiting";
+  }
+}
+
+/// Polls `Inner` and wakes itself at every poll until `Inner` is ready, as a
+/// busy loop that yields does; gives up (nullopt) after `Limit`, which it
+/// reaches when the runtime starves `Inner` of its timer or I/O.
+template <class F> struct BusyUntilReady {
+  using Output = std::optional<corofy::value_t<F>>;
+  F Inner;
+  std::chrono::steady_clock::time_point GiveUp;
+  long Polls = 0;
+  Poll<Output> poll(Context &Cx) {
+    ++Polls;
+    auto Polled = corofy::poll_value(Inner, Cx);
+    if (Polled.is_ready())
+      return Poll<Output>::ready(Output(std::move(Polled).value()));
+    if (std::chrono::steady_clock::now() > GiveUp)
+      return Poll<Output>::ready(std::nullopt);
+    Cx.waker().wake();
+    return Poll<Output>::pending();
+  }
+};
+template <class F>
+BusyUntilReady<F> busyUntilReady(F Inner,
+                                 std::chrono::milliseconds Limit = 2s) {
+  return {std::move(Inner), std::chrono::steady_clock::now() + Limit};
+}
+
+TEST(RuntimeTest, AFutureThatWakesItselfStillGetsItsTimer) {
+  Watchdog W("self-waking block_on vs a timer");
+  for (unsigned Workers : {0u, 1u, 2u}) {
+    Runtime Rt(Runtime::Options{Workers});
+    auto Busy = busyUntilReady(corofy::sleep_for(20ms));
+    EXPECT_TRUE(Rt.block_on(Busy))
+        << Workers << " workers: the timer never fired in " << Busy.Polls
+        << " polls";
+  }
+}
+
+/// Accepts one connection and reads 4 bytes from it.
+struct AcceptThenRead {
+  using Output = std::string;
+  corofy::net::TcpListener *Listener;
+  std::optional<corofy::net::TcpStream> Stream;
+  std::string Buffer = std::string(4, '\0');
+  std::size_t Filled = 0;
+  Poll<std::string> poll(Context &Cx) {
+    if (!Stream) {
+      auto Accepted = Listener->poll_accept(Cx);
+      if (Accepted.is_pending())
+        return Poll<std::string>::pending();
+      if (!Accepted.value())
+        return Poll<std::string>::ready("accept: " +
+                                        Accepted.value().error().message());
+      Stream.emplace(std::move(Accepted.value()->stream));
+    }
+    while (Filled != Buffer.size()) {
+      auto Read = Stream->poll_read(Cx, std::span(Buffer).subspan(Filled));
+      if (Read.is_pending())
+        return Poll<std::string>::pending();
+      if (!Read.value() || *Read.value() == 0)
+        return Poll<std::string>::ready("read: " +
+                                        Read.value().error().message());
+      Filled += *Read.value();
+    }
+    return Poll<std::string>::ready(Buffer);
+  }
+};
+
+TEST(RuntimeTest, TasksThatWakeThemselvesStillGetTheirIo) {
+  Watchdog W("self-waking tasks vs a socket");
+  for (unsigned Workers : {0u, 1u, 2u}) {
+    Runtime Rt(Runtime::Options{Workers});
+    auto Listener =
+        corofy::net::TcpListener::bind(corofy::net::SocketAddr::loopback_v4(0));
+    ASSERT_TRUE(Listener) << Listener.error().message();
+    std::thread Client([Address = Listener->local_addr()] {
+      int Fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (::connect(Fd, Address.native(), Address.native_size()) == 0) {
+        std::this_thread::sleep_for(20ms);
+        (void)!::send(Fd, "ping", 4, MSG_NOSIGNAL);
+      }
+      ::close(Fd);
+    });
+    // Both the task and the blocked-on future wake themselves at every
+    // poll, so the run queue never empties.
+    auto Busy = busyUntilReady(
+        Rt.spawn(busyUntilReady(AcceptThenRead{&*Listener, {}})));
+    auto Read = Rt.block_on(Busy);
+    Client.join();
+    ASSERT_TRUE(Read) << Workers << " workers: the task never completed in "
+                      << Busy.Polls << " polls of the blocked-on future";
+    ASSERT_TRUE(*Read) << Workers << " workers: the task's socket never "
+                       << "became readable";
+    EXPECT_EQ(**Read, "ping") << Workers << " workers";
+  }
+}
+
+/// Counts its polls and wakes itself at each, until `Stop` is set.
+struct SpinsUntilStopped {
+  using Output = void;
+  long *Polls;
+  const bool *Stop;
+  Poll<void> poll(Context &Cx) {
+    if (*Stop)
+      return Poll<void>::ready();
+    ++*Polls;
+    Cx.waker().wake();
+    return Poll<void>::pending();
+  }
+};
+
+TEST(RuntimeTest, FuturesThatWakeThemselvesTakeTurns) {
+  Watchdog W("self-waking futures take turns");
+  // On a current-thread runtime: the tasks and the blocked-on future run
+  // in the order they were woken, reactor turns or not, until its timer
+  // fires.
+  Runtime Rt;
+  long Polls[3] = {};
+  bool Stop = false;
+  std::vector<JoinHandle<void>> Handles;
+  for (long &P : Polls)
+    Handles.push_back(Rt.spawn(SpinsUntilStopped{&P, &Stop}));
+  auto Busy = busyUntilReady(corofy::sleep_for(30ms));
+  ASSERT_TRUE(Rt.block_on(Busy)) << "the timer never fired";
+  Stop = true;
+  Rt.block_on(corofy::join_all(std::move(Handles)));
+  for (long P : Polls) {
+    EXPECT_GE(P, Busy.Polls - 2) << "a task was starved";
+    EXPECT_LE(P, Busy.Polls + 2) << "the blocked-on future was starved";
   }
 }
 

@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -114,6 +115,129 @@ TEST(JoinAllTest, DropsEachChildWhenItCompletes) {
   ASSERT_TRUE(Result.is_ready());
   EXPECT_EQ(Result.value(), (std::vector<int>{1, 2, 3}));
   EXPECT_EQ(Live->load(), 0);
+}
+
+/// The children of a join_all that each wait for one wake: the test wakes
+/// them one at a time and counts how often the combinator polls them.
+struct WakeBoard {
+  std::vector<std::optional<corofy::Waker>> Wakers;
+  std::vector<char> Woken;
+  long Polls = 0;
+  explicit WakeBoard(std::size_t Size) : Wakers(Size), Woken(Size) {}
+};
+
+/// Pending until its board says it was woken, then ready with its index.
+struct WaitsForWake {
+  using Output = std::size_t;
+  WakeBoard *Board;
+  std::size_t Index;
+  Poll<std::size_t> poll(Context &Cx) {
+    ++Board->Polls;
+    if (Board->Woken[Index])
+      return Poll<std::size_t>::ready(Index);
+    Board->Wakers[Index] = Cx.waker();
+    return Poll<std::size_t>::pending();
+  }
+};
+
+TEST(JoinAllTest, PollsOnlyTheChildrenThatWereWoken) {
+  constexpr std::size_t N = 1000;
+  WakeBoard Board(N);
+  std::vector<WaitsForWake> Futures;
+  for (std::size_t I = 0; I != N; ++I)
+    Futures.push_back({&Board, I});
+  auto All = corofy::join_all(std::move(Futures));
+  EXPECT_TRUE(All.poll(noopContext()).is_pending());
+  EXPECT_EQ(Board.Polls, long(N)) << "the first poll polls every child";
+  EXPECT_TRUE(All.poll(noopContext()).is_pending());
+  EXPECT_EQ(Board.Polls, long(N)) << "a poll with no child woken polled one";
+  // Last to first, so that no child that finished first can be skipped as a
+  // prefix; one completion per poll.
+  Poll<std::vector<std::size_t>> Result;
+  for (std::size_t K = 0; K != N; ++K) {
+    std::size_t I = N - 1 - K;
+    Board.Woken[I] = 1;
+    ASSERT_TRUE(Board.Wakers[I]);
+    Board.Wakers[I]->wake();
+    Result = All.poll(noopContext());
+    ASSERT_EQ(Result.is_ready(), K == N - 1) << "after waking " << I;
+  }
+  EXPECT_EQ(Board.Polls, long(2 * N)) << "children were polled unwoken";
+  std::vector<std::size_t> Expected(N);
+  for (std::size_t I = 0; I != N; ++I)
+    Expected[I] = I;
+  EXPECT_EQ(Result.value(), Expected);
+}
+
+TEST(JoinAllTest, AChildWokenTwiceIsPolledOnceAndWakesTheTask) {
+  WakeBoard Board(3);
+  std::vector<WaitsForWake> Futures;
+  for (std::size_t I = 0; I != 3; ++I)
+    Futures.push_back({&Board, I});
+  auto All = corofy::join_all(std::move(Futures));
+  std::atomic<int> TaskWakes{0};
+  static constexpr corofy::WakerVTable Counting{
+      [](const void *Data) { return Data; },
+      [](const void *Data) {
+        ++*static_cast<std::atomic<int> *>(const_cast<void *>(Data));
+      },
+      [](const void *) {}};
+  corofy::Waker Task(&TaskWakes, &Counting);
+  Context Cx(Task);
+  EXPECT_TRUE(All.poll(Cx).is_pending());
+  Board.Wakers[1]->wake();
+  EXPECT_GE(TaskWakes.load(), 1) << "a child's wake did not wake the task";
+  corofy::Waker Copy = *Board.Wakers[1]; // a clone of a child's waker
+  Copy.wake();
+  EXPECT_TRUE(All.poll(Cx).is_pending());
+  EXPECT_EQ(Board.Polls, 4) << "child 1 should be polled once";
+  Board.Woken.assign(3, 1);
+  for (auto &W : Board.Wakers)
+    std::move(*W).wake();
+  auto Result = All.poll(Cx);
+  ASSERT_TRUE(Result.is_ready());
+  EXPECT_EQ(Result.value(), (std::vector<std::size_t>{0, 1, 2}));
+  EXPECT_EQ(Board.Polls, 7);
+  Copy.wake(); // a child's waker outlives the combinator's completion
+}
+
+/// Ready after `Rounds` wakes, each made twice and at once by two other
+/// threads; records its output in the vector order.
+struct WokenElsewhere {
+  using Output = int;
+  std::vector<std::unique_ptr<corofy::testing::WakeService>> *Threads;
+  int Index;
+  int Rounds;
+  Poll<int> poll(Context &Cx) {
+    if (Rounds-- == 0)
+      return Poll<int>::ready(Index);
+    (*Threads)[Index % Threads->size()]->wakeLater(Cx.waker());
+    (*Threads)[(Index + 1) % Threads->size()]->wakeLater(Cx.waker());
+    return Poll<int>::pending();
+  }
+};
+
+TEST(JoinAllTest, ChildrenWokenFromOtherThreadsAllComplete) {
+  Watchdog W("join_all woken from other threads", 120s);
+  constexpr int N = 500;
+  std::vector<std::unique_ptr<corofy::testing::WakeService>> Threads;
+  for (int I = 0; I != 3; ++I)
+    Threads.push_back(std::make_unique<corofy::testing::WakeService>());
+  for (unsigned Workers : {0u, 2u}) {
+    Runtime Rt(Runtime::Options{Workers});
+    for (int Round = 0; Round != 5; ++Round) {
+      std::vector<WokenElsewhere> Futures;
+      for (int I = 0; I != N; ++I)
+        Futures.push_back({&Threads, I, 1 + I % 4});
+      // As a task, so that on the multi-threaded runtime its polls run on
+      // the workers, concurrently with the wakes.
+      std::vector<int> Out =
+          Rt.block_on(Rt.spawn(corofy::join_all(std::move(Futures))));
+      ASSERT_EQ(Out.size(), std::size_t(N));
+      for (int I = 0; I != N; ++I)
+        ASSERT_EQ(Out[I], I) << Workers << " workers";
+    }
+  }
 }
 
 /// Polls `Inner` and counts the allocations its polls after the first made

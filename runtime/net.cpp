@@ -336,6 +336,11 @@ Poll<Connect::Output> Connect::poll(Context &cx) {
       Poll<Readiness> ready = io_->poll_ready(cx, Interest::Writable);
       if (ready.is_pending())
         return Poll<Output>::pending();
+      if (ready.value().is_shut_down()) {
+        io_.reset();
+        socket_.reset();
+        return Poll<Output>::ready(make_error_code(ReactorError::ShutDown));
+      }
       int error = 0;
       socklen_t size = sizeof error;
       if (::getsockopt(socket_.get(), SOL_SOCKET, SO_ERROR, &error, &size) != 0)

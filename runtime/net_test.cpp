@@ -19,7 +19,9 @@
 #include <cerrno>
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -422,6 +424,96 @@ TEST(TcpTest, InterruptedCallsAreRetried) {
 }
 
 //===----------------------------------------------------------------------===//
+// Streams and listeners that outlive their runtime
+//===----------------------------------------------------------------------===//
+
+TEST(TcpLifetimeTest, IoAfterItsRuntimeIsGoneFailsInAnother) {
+  Watchdog W("I/O after its runtime is gone");
+  const int Before = openFds();
+  for (unsigned Workers : {0u, 2u}) {
+    TcpListener Listener = loopbackListener();
+    std::optional<Connection> C, Unused;
+    std::optional<Accept> Waiting;
+    {
+      Runtime First(Runtime::Options{Workers});
+      C.emplace(connectPair(First, Listener));
+      Unused.emplace(connectPair(First, Listener)); // the server end unused
+      // Every descriptor registers with First's reactor, and a read and an
+      // accept are left pending there.
+      ASSERT_TRUE(First.block_on(C->Client.write_all("x")));
+      char Byte;
+      ASSERT_TRUE(First.block_on(C->Server.read(std::span(&Byte, 1))));
+      ReadSome Pending = C->Client.read_some(std::span(&Byte, 1));
+      EXPECT_TRUE(pollOnce(First, Pending));
+      Waiting.emplace(Listener.accept());
+      EXPECT_TRUE(pollOnce(First, *Waiting));
+    }
+    // Data is waiting in the socket, yet the read fails: no reactor will
+    // ever report the stream's readiness again.
+    ASSERT_TRUE(::send(C->Server.fd(), "y", 1, MSG_NOSIGNAL) == 1);
+    Runtime Second(Runtime::Options{Workers});
+    auto Limited = [&](auto Future) {
+      return Second.block_on(corofy::timeout(2s, std::move(Future)));
+    };
+    std::array<char, 4> Buffer;
+    auto Read = Limited(C->Client.read_some(Buffer));
+    ASSERT_TRUE(Read) << Workers << " workers: the read hung";
+    ASSERT_FALSE(*Read) << Workers << " workers: read " << **Read << " bytes";
+    EXPECT_EQ(Read->error(), corofy::ReactorError::ShutDown);
+    EXPECT_EQ(Read->error(), std::errc::operation_canceled);
+    EXPECT_NE(Read->error().message().find("runtime"), std::string::npos)
+        << Read->error().message();
+    auto Write = Limited(C->Server.write_all("z"));
+    ASSERT_TRUE(Write) << Workers << " workers: the write hung";
+    EXPECT_EQ(Write->error(), corofy::ReactorError::ShutDown);
+    auto Accepted = Limited(std::move(*Waiting));
+    ASSERT_TRUE(Accepted) << Workers << " workers: the accept hung";
+    EXPECT_EQ(Accepted->error(), corofy::ReactorError::ShutDown);
+    // A stream first used now belongs to the new runtime and works.
+    ASSERT_TRUE(::send(Unused->Client.fd(), "w", 1, MSG_NOSIGNAL) == 1);
+    auto Fresh = Limited(Unused->Server.read_some(Buffer));
+    ASSERT_TRUE(Fresh) << Workers << " workers: the read hung";
+    ASSERT_TRUE(*Fresh) << Fresh->error().message();
+    EXPECT_EQ(**Fresh, 1u);
+    EXPECT_EQ(Second.reactor().registrations(), 1u);
+  }
+  EXPECT_EQ(openFds(), Before) << "a descriptor leaked";
+}
+
+TEST(TcpLifetimeTest, IoWaitingInAnotherRuntimeFailsWhenItsRuntimeEnds) {
+  Watchdog W("pending I/O when its runtime ends", 40s);
+  const int Before = openFds();
+  {
+    TcpListener Listener = loopbackListener();
+    std::optional<Runtime> First(std::in_place, Runtime::Options{1});
+    Connection C = connectPair(*First, Listener);
+    // Registered with First, whose worker turns its reactor.
+    ASSERT_TRUE(First->block_on(C.Client.write_all("x")));
+    char Byte;
+    ASSERT_TRUE(First->block_on(C.Server.read(std::span(&Byte, 1))));
+    std::optional<Result<std::size_t>> Read;
+    std::thread Other([&] {
+      Runtime Second;
+      std::array<char, 4> Buffer;
+      // Long enough that a read that waits for it is told apart: Timeout
+      // polls the read once more when it expires, and that poll succeeds.
+      if (auto Done = Second.block_on(
+              corofy::timeout(10s, C.Server.read_some(Buffer))))
+        Read.emplace(*Done);
+    });
+    std::this_thread::sleep_for(50ms); // the read waits by now
+    auto Ended = std::chrono::steady_clock::now();
+    First.reset();
+    Other.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - Ended, 5s)
+        << "the read went on waiting after its runtime ended";
+    ASSERT_TRUE(Read);
+    EXPECT_EQ(Read->error(), corofy::ReactorError::ShutDown);
+  }
+  EXPECT_EQ(openFds(), Before) << "a descriptor leaked";
+}
+
+//===----------------------------------------------------------------------===//
 // Futures: moves and allocations
 //===----------------------------------------------------------------------===//
 
@@ -455,8 +547,8 @@ TEST(TcpFutureTest, FuturesMayMoveBeforeTheirFirstPoll) {
 /// Polls `Inner` until it is ready and counts the allocations of every
 /// poll after the first (which may register with the reactor). It wakes
 /// itself after each of its first `Spins` polls, then runs `Unblock` once
-/// and waits for the wake of `Inner`. (A block_on future that keeps waking
-/// itself is polled again at once: the reactor would never run.)
+/// and waits for the wake of `Inner`, so that the polls that follow are
+/// those of the reactor's wake, not of its own.
 template <class F, class U> struct CountPollAllocations {
   using Output = long;
   F Inner;

@@ -20,11 +20,58 @@
 #include <deque>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
 namespace corofy {
 namespace detail {
+
+/// The wakers waiting for one direction of a registration. Usually one
+/// task's; but several futures may wait on one fd at once, each with a
+/// waker of its own (the children of a join_all accepting on one
+/// listener), and an edge must wake them all, as Tokio's ScheduledIo does.
+/// The first is kept inline; the others in a vector that keeps its
+/// capacity, so a wait allocates only when more distinct wakers wait
+/// together than ever did before.
+struct Waiters {
+  /// Beyond this many, the oldest extra waker is woken (and forgotten) to
+  /// make room: a future still waiting polls again and comes back, while
+  /// the wakers of futures dropped without an edge do not pile up.
+  static constexpr std::size_t MaxMore = 255;
+
+  Waker first = Waker::noop();
+  std::vector<Waker> more;
+
+  bool empty() const noexcept { return first.will_wake(Waker::noop()); }
+  /// Adds `waker` unless a stored one wakes the same; a waker that must be
+  /// woken to make room goes to `displaced`.
+  void add(const Waker &waker, Waker &displaced) {
+    if (first.will_wake(waker))
+      return;
+    if (empty()) {
+      first = waker;
+      return;
+    }
+    for (const Waker &other : more)
+      if (other.will_wake(waker))
+        return;
+    if (more.size() == MaxMore) {
+      displaced = std::move(more.front());
+      more.erase(more.begin());
+    }
+    more.push_back(waker);
+  }
+  /// Moves every waker to `out`, keeping the vector's capacity.
+  void take(std::vector<Waker> &out) {
+    if (empty())
+      return;
+    out.push_back(std::exchange(first, Waker::noop()));
+    for (Waker &waker : more)
+      out.push_back(std::move(waker));
+    more.clear();
+  }
+};
 
 struct ReactorState {
   struct Slot {
@@ -32,8 +79,7 @@ struct ReactorState {
     bool live = false;
     std::uint8_t readiness = 0;
     std::uint32_t tick = 0; // events seen, for clear_readiness()
-    Waker reader = Waker::noop();
-    Waker writer = Waker::noop();
+    Waiters reader, writer;
   };
 
   std::unique_ptr<ReactorBackend> backend = make_reactor_backend();
@@ -121,9 +167,37 @@ struct ReactorState {
   }
 };
 
+class ReactorCategory final : public std::error_category {
+public:
+  const char *name() const noexcept override { return "corofy.reactor"; }
+  std::string message(int code) const override {
+    switch (static_cast<ReactorError>(code)) {
+    case ReactorError::ShutDown:
+      return "the runtime of this I/O object was destroyed (its reactor "
+             "shut down)";
+    }
+    return "unknown reactor error";
+  }
+  std::error_condition
+  default_error_condition(int code) const noexcept override {
+    if (static_cast<ReactorError>(code) == ReactorError::ShutDown)
+      return std::errc::operation_canceled;
+    return std::error_condition(code, *this);
+  }
+};
+
 } // namespace detail
 
 using detail::ReactorState;
+
+const std::error_category &reactor_category() noexcept {
+  static const detail::ReactorCategory Category;
+  return Category;
+}
+
+std::error_code make_error_code(ReactorError error) noexcept {
+  return {static_cast<int>(error), reactor_category()};
+}
 
 Reactor::Reactor() : state_(std::make_unique<ReactorState>()) {}
 
@@ -170,7 +244,7 @@ void Reactor::reregister(Token token, int fd, Interest interest) {
 }
 
 void Reactor::deregister(Token token, int fd) noexcept {
-  Waker reader = Waker::noop(), writer = Waker::noop(); // dropped unlocked
+  detail::Waiters reader, writer; // dropped unlocked
   std::lock_guard<std::mutex> lock(state_->mutex);
   ReactorState::Slot *slot = state_->find(token);
   if (!slot)
@@ -179,16 +253,21 @@ void Reactor::deregister(Token token, int fd) noexcept {
     state_->backend->remove(fd);
   slot->live = false;
   ++slot->generation;
-  reader = std::exchange(slot->reader, Waker::noop());
-  writer = std::exchange(slot->writer, Waker::noop());
+  reader = std::move(slot->reader); // leaves no waker behind
+  writer = std::move(slot->writer);
   state_->free_slots.push_back(token.index);
   --state_->live_slots;
 }
 
 Poll<Readiness> Reactor::poll_ready(Token token, Interest interest,
                                     Context &cx) {
-  Waker oldReader = Waker::noop(), oldWriter = Waker::noop();
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  // Woken after the lock: made room for another among the waiters.
+  Waker displacedReader = Waker::noop(), displacedWriter = Waker::noop();
+  std::unique_lock<std::mutex> lock(state_->mutex);
+  // Whatever readiness the slot remembers: no edge will follow it, so a
+  // future that went on would sooner or later wait forever.
+  if (state_->closed)
+    return Poll<Readiness>::ready(Readiness(Readiness::ShutDown, 0));
   ReactorState::Slot *slot = state_->find(token);
   if (!slot)
     return Poll<Readiness>::ready(Readiness(Readiness::Error, 0));
@@ -196,10 +275,13 @@ Poll<Readiness> Reactor::poll_ready(Token token, Interest interest,
   if (bits)
     return Poll<Readiness>::ready(Readiness(bits, slot->tick));
   auto wanted = static_cast<std::uint8_t>(interest);
-  if ((wanted & 1) && !slot->reader.will_wake(cx.waker()))
-    oldReader = std::exchange(slot->reader, cx.waker());
-  if ((wanted & 2) && !slot->writer.will_wake(cx.waker()))
-    oldWriter = std::exchange(slot->writer, cx.waker());
+  if (wanted & 1)
+    slot->reader.add(cx.waker(), displacedReader);
+  if (wanted & 2)
+    slot->writer.add(cx.waker(), displacedWriter);
+  lock.unlock();
+  std::move(displacedReader).wake();
+  std::move(displacedWriter).wake();
   return Poll<Readiness>::pending();
 }
 
@@ -247,7 +329,6 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     s.parked = false;
-    const Waker noop = Waker::noop();
     for (std::size_t i = 0; i != count; ++i) {
       ReactorState::Slot *slot =
           s.find(ReactorState::decode(s.events[i].token));
@@ -256,12 +337,10 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
       std::uint8_t bits = s.events[i].readiness;
       slot->readiness |= bits;
       ++slot->tick;
-      if ((bits & Readiness::mask(Interest::Readable)) &&
-          !slot->reader.will_wake(noop))
-        s.wakes.push_back(std::exchange(slot->reader, Waker::noop()));
-      if ((bits & Readiness::mask(Interest::Writable)) &&
-          !slot->writer.will_wake(noop))
-        s.wakes.push_back(std::exchange(slot->writer, Waker::noop()));
+      if (bits & Readiness::mask(Interest::Readable))
+        slot->reader.take(s.wakes);
+      if (bits & Readiness::mask(Interest::Writable))
+        slot->writer.take(s.wakes);
     }
     Clock::time_point now = Clock::now();
     while (!s.heap.empty() && s.heap.front()->deadline <= now) {
@@ -283,49 +362,62 @@ void Reactor::unpark() noexcept {
 }
 
 void Reactor::shutdown() noexcept {
-  std::vector<Waker> dropped; // dropped after the lock
-  std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->closed)
-    return;
-  state_->closed = true;
-  state_->backend.reset(); // closes the epoll fd and the eventfd
-  for (ReactorState::Slot &slot : state_->slots) {
-    dropped.push_back(std::exchange(slot.reader, Waker::noop()));
-    dropped.push_back(std::exchange(slot.writer, Waker::noop()));
+  std::vector<Waker> waiting;
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->closed)
+      return;
+    state_->closed = true;
+    state_->backend.reset(); // closes the epoll fd and the eventfd
+    for (ReactorState::Slot &slot : state_->slots) {
+      slot.reader.take(waiting);
+      slot.writer.take(waiting);
+    }
+    for (detail::TimerEntry *entry : state_->heap)
+      waiting.push_back(std::exchange(entry->waker, Waker::noop()));
   }
+  // The runtime's own tasks are gone by now; whoever else waits here (a
+  // task of another runtime, a thread in its block_on()) polls again and
+  // learns that the reactor shut down, instead of waiting forever.
+  for (Waker &waker : waiting)
+    std::move(waker).wake();
 }
 
 //===----------------------------------------------------------------------===//
 // Timers
 //===----------------------------------------------------------------------===//
 
-bool Reactor::poll_timer(detail::TimerEntry &entry, Context &cx) {
+Reactor::TimerPoll Reactor::poll_timer(detail::TimerEntry &entry, Context &cx) {
   Waker replaced = Waker::noop(); // dropped after the lock
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (entry.fired)
-    return true;
-  if (entry.heap_index != detail::TimerEntry::NotQueued) {
+    return TimerPoll::Fired;
+  if (entry.heap_index != detail::TimerEntry::NotQueued && !state_->closed) {
     if (!entry.waker.will_wake(cx.waker()))
       replaced = std::exchange(entry.waker, cx.waker());
-    return false;
+    return TimerPoll::Pending;
   }
   if (entry.deadline <= Clock::now()) {
+    if (entry.heap_index != detail::TimerEntry::NotQueued)
+      state_->removeTimer(entry); // armed before shutdown(): no turn() left
     entry.fired = true;
-    return true;
+    return TimerPoll::Fired;
   }
-  entry.waker = cx.waker();
+  if (state_->closed)
+    return TimerPoll::ShutDown; // no turn() will ever fire it
+  replaced = std::exchange(entry.waker, cx.waker());
   entry.sequence = state_->next_sequence++;
   state_->pushTimer(entry);
-  if (state_->parked && entry.deadline < state_->parked_until &&
-      !state_->closed)
+  if (state_->parked && entry.deadline < state_->parked_until)
     state_->backend->wake(); // the blocked turn() waits too long
-  return false;
+  return TimerPoll::Pending;
 }
 
-void Reactor::cancel_timer(detail::TimerEntry &entry) noexcept {
+bool Reactor::cancel_timer(detail::TimerEntry &entry) noexcept {
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (entry.heap_index != detail::TimerEntry::NotQueued)
     state_->removeTimer(entry);
+  return entry.fired;
 }
 
 void Reactor::move_timer(detail::TimerEntry &from,

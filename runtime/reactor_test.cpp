@@ -131,6 +131,37 @@ TEST_F(ReactorTest, PipeReadinessWakesTheReaderOnce) {
   R->deregister(T, P.Read);
 }
 
+TEST_F(ReactorTest, AnEdgeWakesEveryFutureWaitingOnTheFd) {
+  // As the children of a join_all accepting on one listener do: several
+  // wakers wait for one direction of one registration at once.
+  Token T = R->register_io(P.Read, Interest::Readable);
+  WakeCounter A, B, C;
+  for (WakeCounter *Counter : {&A, &B, &C, &A, &B}) {
+    Waker Wk = Counter->waker();
+    Context Cx(Wk);
+    EXPECT_TRUE(pollReadable(T, Cx).is_pending());
+  }
+  putAndTurn();
+  EXPECT_EQ(A.Wakes.load(), 1);
+  EXPECT_EQ(B.Wakes.load(), 1);
+  EXPECT_EQ(C.Wakes.load(), 1);
+
+  // Woken wakers are forgotten: the next edge wakes only those that
+  // waited again.
+  ASSERT_TRUE(drain(P.Read));
+  Poll<Readiness> Seen = pollReadable(T, corofy::testing::noopContext());
+  ASSERT_TRUE(Seen.is_ready());
+  R->clear_readiness(T, Seen.value());
+  Waker Wk = B.waker();
+  Context Cx(Wk);
+  EXPECT_TRUE(pollReadable(T, Cx).is_pending());
+  putAndTurn();
+  EXPECT_EQ(A.Wakes.load(), 1);
+  EXPECT_EQ(B.Wakes.load(), 2);
+  EXPECT_EQ(C.Wakes.load(), 1);
+  R->deregister(T, P.Read);
+}
+
 TEST_F(ReactorTest, ClearingIsIgnoredWhenANewEdgeArrivedMeanwhile) {
   Token T = R->register_io(P.Read, Interest::Readable);
   Context &Cx = corofy::testing::noopContext();

@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -116,6 +117,49 @@ struct Pipe {
       ::close(std::exchange(Write, -1));
   }
   bool put(char C = 'x') { return ::write(Write, &C, 1) == 1; }
+};
+
+/// Wakes the wakers handed to it from one background thread, as a reactor
+/// would.
+class WakeService {
+public:
+  WakeService() : Thread([this] { run(); }) {}
+  ~WakeService() {
+    {
+      std::lock_guard<std::mutex> Lock(M);
+      Stopping = true;
+    }
+    CV.notify_all();
+    Thread.join();
+  }
+  void wakeLater(Waker W) {
+    {
+      std::lock_guard<std::mutex> Lock(M);
+      Queue.push_back(std::move(W));
+    }
+    CV.notify_one();
+  }
+
+private:
+  void run() {
+    std::unique_lock<std::mutex> Lock(M);
+    for (;;) {
+      CV.wait(Lock, [this] { return Stopping || !Queue.empty(); });
+      if (Queue.empty())
+        return;
+      Waker W = std::move(Queue.front());
+      Queue.pop_front();
+      Lock.unlock();
+      W.wake();
+      Lock.lock();
+    }
+  }
+
+  std::mutex M;
+  std::condition_variable CV;
+  std::deque<Waker> Queue;
+  bool Stopping = false;
+  std::thread Thread; // last: started once the members above exist
 };
 
 /// A one-shot event that Trigger::Wait futures wait for; fire() from any

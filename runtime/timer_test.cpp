@@ -150,6 +150,60 @@ TEST(TimerTest, AnEarlierTimerInterruptsABlockedDriver) {
   EXPECT_LT(Clock::now() - Start, 5s);
 }
 
+/// Polls *S until it is ready, for at most `Limit`; yields whether it was.
+struct ReadyWithin {
+  using Output = bool;
+  Sleep *S;
+  Sleep Limit;
+  Poll<bool> poll(Context &Cx) {
+    if (S->poll(Cx).is_ready())
+      return Poll<bool>::ready(true);
+    if (Limit.poll(Cx).is_ready())
+      return Poll<bool>::ready(false);
+    return Poll<bool>::pending();
+  }
+};
+
+TEST(TimerTest, ASleepArmedInARuntimeThatIsGoneFiresInTheNext) {
+  Watchdog W("Sleep after its runtime");
+  for (unsigned Workers : {0u, 2u}) {
+    Sleep S = corofy::sleep_for(30ms);
+    {
+      Runtime First(Runtime::Options{Workers});
+      First.block_on(ArmOnce{&S});
+      EXPECT_EQ(First.reactor().timers(), 1u);
+    }
+    Runtime Second(Runtime::Options{Workers});
+    EXPECT_TRUE(Second.block_on(ReadyWithin{&S, corofy::sleep_for(2s)}))
+        << Workers << " workers: the Sleep never fired";
+    EXPECT_GE(Clock::now(), S.deadline());
+    EXPECT_EQ(Second.reactor().timers(), 0u);
+  }
+}
+
+TEST(TimerTest, ASleepPolledInAnotherRuntimeMovesThere) {
+  Watchdog W("Sleep polled by another runtime");
+  // The first runtime lives on, but no thread turns its reactor: no thread
+  // is inside its block_on().
+  Runtime First;
+  Sleep S = corofy::sleep_for(30ms);
+  First.block_on(ArmOnce{&S});
+  Runtime Second;
+  EXPECT_TRUE(Second.block_on(ReadyWithin{&S, corofy::sleep_for(2s)}))
+      << "the Sleep stayed with the idle runtime";
+  EXPECT_EQ(First.reactor().timers(), 0u) << "left armed in the first";
+  EXPECT_EQ(Second.reactor().timers(), 0u);
+}
+
+TEST(TimerTest, ASleepWhoseRuntimeIsGoneThrowsOutsideEveryRuntime) {
+  Sleep S = corofy::sleep_for(1h);
+  {
+    Runtime First;
+    First.block_on(ArmOnce{&S});
+  }
+  EXPECT_THROW((void)S.poll(corofy::testing::noopContext()), std::logic_error);
+}
+
 TEST(TimerTest, PollingASleepOutsideARuntimeThrowsLogicError) {
   Sleep S = corofy::sleep_for(1ms);
   EXPECT_THROW((void)S.poll(corofy::testing::noopContext()), std::logic_error);

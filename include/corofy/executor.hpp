@@ -19,6 +19,14 @@
 //    reactor; they run the spawned tasks, and whichever of them is idle waits
 //    in epoll_wait. block_on()'s thread then only polls its own future.
 //
+// The blocked-on future takes its turn like a task: on a current-thread
+// runtime, when it wakes itself it is polled again after the tasks queued
+// before that wake. A thread that runs tasks (and the blocked-on future, on
+// a current-thread runtime) looks at the reactor without blocking every 61
+// polls even when its run queue never empties, as Tokio does, so futures
+// that keep waking themselves (busy loops that yield) starve neither
+// timers nor I/O.
+//
 // No thread spins: an idle runtime sleeps in epoll_wait (with the nearest
 // timer as its timeout) or on a condition variable. The thread-local
 // "current runtime" of the threads inside block_on() and of the workers is
@@ -27,7 +35,10 @@
 // Destroying a Runtime stops its workers, drops every task that has not
 // completed (their JoinHandles then throw TaskAborted), and closes the epoll
 // and eventfd descriptors. It must not happen on one of its own threads or
-// while a thread is inside its block_on().
+// while a thread is inside its block_on(). Streams and listeners that
+// registered with it fail from then on with ReactorError::ShutDown (those
+// waiting are woken to learn it), and its Sleeps move to the runtime that
+// polls them next: see net.hpp and timer.hpp.
 //
 //===----------------------------------------------------------------------===//
 

@@ -12,11 +12,22 @@
 //   join_all(vector<F>) yields std::vector<output_t<F>> in the vector's
 //                       order, or void when F's output is void.
 //
-// Every poll polls each child that has not completed yet, in order. A child
-// is destroyed as soon as it completes, its value kept until all are done.
-// The children live inside the combinator and are polled in place, so no
-// poll allocates (join_all allocates its slots once, when created, and the
-// result vector once, at the end).
+// join's every poll polls each child that has not completed yet, in order:
+// it is meant for a few. join_all's first poll polls every child; later
+// polls only those woken since, as futures-rs's JoinAll (FuturesUnordered)
+// does: each child polls with a waker of its own that marks it woken and
+// wakes the combinator's task, so N children that complete one at a time
+// cost O(N) child polls, not O(N^2). Those wakers may be woken from any
+// thread and may outlive the combinator. Children that wait on one shared
+// resource must each get woken, so such a resource must keep every waker
+// it was given, not only the last: the reactor does (several accepts on one
+// listener can be joined).
+//
+// A child is destroyed as soon as it completes, its value kept until all are
+// done. The children live inside the combinator and are polled in place, so
+// no poll and no wake allocates (join_all allocates its slots and its set of
+// woken children once, when created, and the result vector once, at the
+// end).
 //
 // Cancellation: destroying the combinator destroys the children that are
 // still pending. An exception thrown by a child's poll propagates out of the
@@ -29,7 +40,10 @@
 
 #include "corofy/maybe_done.hpp"
 
+#include <atomic>
 #include <cstddef>
+#include <memory>
+#include <mutex>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -70,12 +84,73 @@ Join<std::remove_cvref_t<Fs>...> join(Fs &&...futures) {
   return Join<std::remove_cvref_t<Fs>...>(std::move(futures)...);
 }
 
+namespace detail {
+/// The children of a JoinAll woken since it last polled them, shared with
+/// their wakers: child `index` polls with waker(index), whose wake queues
+/// the child (once until it is taken off again) on a lock-free list and
+/// wakes the JoinAll's task. Reference counted, since a child's waker may
+/// outlive the JoinAll; runtime/join.cpp implements it.
+class WokenSet {
+public:
+  static constexpr std::size_t None = ~std::size_t(0);
+
+  /// Allocates the set for `size` children, with one reference, which
+  /// release() drops.
+  static WokenSet *create(std::size_t size);
+  void release() noexcept;
+  struct Release {
+    void operator()(WokenSet *set) const noexcept { set->release(); }
+  };
+
+  /// The waker to poll child `index` with; it borrows the caller's
+  /// reference, and a child that keeps it clones it.
+  const Waker &waker(std::size_t index) const noexcept {
+    return nodes_[index].waker;
+  }
+  /// The waker that a child's wake wakes: the task polling the JoinAll.
+  void set_task(const Waker &task);
+  /// Moves the children woken since the last call to the batch that
+  /// next() takes them from, in the order they were woken.
+  void take_woken() noexcept;
+  /// The next child of the batch, or None. It counts as not woken from now
+  /// on, so that a wake during its poll queues it again.
+  std::size_t next() noexcept;
+
+private:
+  struct Node {
+    Node() noexcept : waker(this, &ChildVTable) {}
+    ~Node() {} // never drops `waker`, which holds no reference of its own
+    WokenSet *set = nullptr;
+    Node *next = nullptr; // in the woken list or the batch
+    std::atomic<bool> queued{false};
+    union {
+      Waker waker;
+    };
+  };
+
+  explicit WokenSet(std::size_t size);
+  /// Queues `node` unless it is queued already.
+  void wake(Node &node) noexcept;
+
+  static const WakerVTable ChildVTable;
+
+  std::atomic<std::size_t> refs_{1};
+  std::atomic<Node *> woken_{nullptr}; // pushed by wakes: newest first
+  Node *batch_ = nullptr;              // the poller's: oldest first
+  std::mutex task_mutex_;
+  Waker task_ = Waker::noop();
+  std::unique_ptr<Node[]> nodes_;
+};
+} // namespace detail
+
 template <Future F> class JoinAll {
 public:
   using Output = std::conditional_t<std::is_void_v<output_t<F>>, void,
                                     std::vector<output_t<F>>>;
 
-  explicit JoinAll(std::vector<F> futures) {
+  explicit JoinAll(std::vector<F> futures) : pending_(futures.size()) {
+    if (!futures.empty())
+      woken_.reset(detail::WokenSet::create(futures.size()));
     children_.reserve(futures.size());
     for (F &future : futures)
       children_.emplace_back(std::move(future));
@@ -84,15 +159,20 @@ public:
   Poll<Output> poll(Context &cx) {
     if (finished_)
       detail::fail("corofy: polled a join_all after it completed");
-    // Start after the completed prefix: children tend to finish in order.
-    std::size_t pending = children_.size();
-    for (std::size_t i = first_pending_; i != children_.size(); ++i)
-      if (!children_[i].poll(cx) && pending == children_.size())
-        pending = i;
-    first_pending_ = pending;
-    if (pending != children_.size())
-      return Poll<Output>::pending();
+    if (pending_ != 0) {
+      woken_->set_task(cx.waker());
+      woken_->take_woken();
+      for (std::size_t i; (i = woken_->next()) != detail::WokenSet::None;)
+        poll_child(i);
+      // The first poll polls every child. Counting first means a child
+      // that throws is not polled again unless woken.
+      while (unpolled_ != children_.size())
+        poll_child(unpolled_++);
+      if (pending_ != 0)
+        return Poll<Output>::pending();
+    }
     finished_ = true;
+    woken_.reset(); // children's wakers still held elsewhere keep it alive
     if constexpr (std::is_void_v<output_t<F>>) {
       children_.clear();
       return Poll<void>::ready();
@@ -107,8 +187,19 @@ public:
   }
 
 private:
+  void poll_child(std::size_t index) {
+    MaybeDone<F> &child = children_[index];
+    if (child.is_done())
+      return; // a late wake
+    Context cx(woken_->waker(index));
+    if (child.poll(cx))
+      --pending_;
+  }
+
   std::vector<MaybeDone<F>> children_;
-  std::size_t first_pending_ = 0;
+  std::unique_ptr<detail::WokenSet, detail::WokenSet::Release> woken_;
+  std::size_t pending_;      // children not done
+  std::size_t unpolled_ = 0; // children_[unpolled_...] never polled yet
   bool finished_ = false;
 };
 

@@ -24,8 +24,19 @@
 // which must outlive them, as in Rust. They allocate nothing when polled (a
 // stream registers with the reactor once, on its first use) and may be
 // moved until they are polled; they hold no pointer into themselves, so in
-// fact at any time. A stream or listener stays with the runtime it was
-// first used on: polled after that runtime is gone, it never becomes ready.
+// fact at any time.
+//
+// Runtimes: a stream or listener belongs to the runtime it was first
+// polled on (it registers with that runtime's reactor), wherever it is
+// polled later. Polled from another runtime's thread, it waits for its own
+// runtime's reactor to report it, so that runtime must be running (have
+// workers, or a thread inside its block_on()). Once its runtime has been
+// destroyed, every I/O future on it, pending then or made later, yields the
+// error corofy::ReactorError::ShutDown (which compares equal to
+// std::errc::operation_canceled) at its next poll, in whatever runtime,
+// instead of waiting forever; its descriptor stays open until its owner is
+// destroyed. A stream never polled yet (as accepted) belongs to the first
+// runtime that polls it.
 //
 //===----------------------------------------------------------------------===//
 

@@ -30,6 +30,14 @@
 // clear_readiness(); the tick in Readiness makes that clear a no-op when a
 // new edge arrived in between, so no edge is ever lost.
 //
+// A registration belongs to its reactor, and so to that reactor's Runtime,
+// for good. Once the runtime is destroyed (its reactor shut down), nothing
+// will ever report the fd's readiness again: poll_ready() is then ready at
+// once with Readiness::ShutDown, and poll_io() yields the error
+// ReactorError::ShutDown without running its operation, wherever it is
+// polled, instead of waiting forever. (Timers are different: a Sleep moves
+// to the runtime that polls it; see timer.hpp.)
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef COROFY_REACTOR_HPP
@@ -42,6 +50,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 
@@ -70,6 +79,7 @@ public:
     ReadClosed = 4,  ///< the peer shut down its writing side (or hang-up)
     WriteClosed = 8, ///< writing can no longer succeed (hang-up)
     Error = 16,      ///< EPOLLERR: read the error with SO_ERROR
+    ShutDown = 32,   ///< the reactor shut down: no event will ever come
   };
 
   constexpr Readiness() noexcept = default;
@@ -82,13 +92,15 @@ public:
   bool is_read_closed() const noexcept { return bits_ & ReadClosed; }
   bool is_write_closed() const noexcept { return bits_ & WriteClosed; }
   bool is_error() const noexcept { return bits_ & Error; }
+  bool is_shut_down() const noexcept { return bits_ & ShutDown; }
   /// Counts the events of the registration; see Reactor::clear_readiness().
   std::uint32_t tick() const noexcept { return tick_; }
 
-  /// The bits that make a registration ready for `interest`: closed and
-  /// error states count as ready, so that the next syscall reports them.
+  /// The bits that make a registration ready for `interest`: closed,
+  /// error and shut-down states count as ready, so that the next syscall
+  /// (or poll_io()) reports them.
   static constexpr std::uint8_t mask(Interest interest) noexcept {
-    std::uint8_t result = Error;
+    std::uint8_t result = Error | ShutDown;
     if (static_cast<std::uint8_t>(interest) & 1)
       result |= Readable | ReadClosed;
     if (static_cast<std::uint8_t>(interest) & 2)
@@ -108,6 +120,23 @@ struct Token {
   std::uint32_t generation = 0;
   friend bool operator==(Token, Token) = default;
 };
+
+/// The reactor's own errors, an error_code enum of reactor_category().
+enum class ReactorError {
+  /// The reactor shut down (its Runtime was destroyed): the I/O object
+  /// registered with it can never become ready again. Compares equal to
+  /// std::errc::operation_canceled.
+  ShutDown = 1,
+};
+const std::error_category &reactor_category() noexcept;
+std::error_code make_error_code(ReactorError error) noexcept;
+
+} // namespace corofy
+
+template <>
+struct std::is_error_code_enum<corofy::ReactorError> : std::true_type {};
+
+namespace corofy {
 
 class Sleep;
 
@@ -142,6 +171,8 @@ public:
   /// The reactor of the runtime the calling thread runs on; throws
   /// std::logic_error on a thread outside every runtime.
   static Reactor &current();
+  /// The same, or null on a thread outside every runtime.
+  static Reactor *try_current() noexcept;
 
   /// Adds `fd` (non-blocking) with edge-triggered `interest`. The kernel's
   /// errors are thrown as std::system_error; a shut-down reactor throws
@@ -154,8 +185,11 @@ public:
   void deregister(Token token, int fd) noexcept;
 
   /// Ready with the readiness bits of mask(interest) that are set; else
-  /// stores `cx`'s waker (one for reading, one for writing) to be woken by
-  /// the next edge, and is pending. A stale token is reported as Error.
+  /// adds `cx`'s waker to those waiting for reading (or writing), unless
+  /// one of them wakes the same, and is pending: the next edge wakes all of
+  /// them, so several futures (of several tasks, or the children of one
+  /// join_all) may wait on one fd at once. A stale token is reported as
+  /// Error; after shutdown(), every token is ready with ShutDown alone.
   Poll<Readiness> poll_ready(Token token, Interest interest, Context &cx);
   /// Forgets the Readable/Writable bits of `seen` once the fd said EAGAIN,
   /// unless an event arrived since `seen` was returned (its tick is old).
@@ -169,9 +203,11 @@ public:
   /// eventfd write. Safe from any thread.
   void unpark() noexcept;
 
-  /// Closes the descriptors and drops the stored wakers; the Runtime calls
-  /// it when it shuts down, when no thread is in turn(). Later
-  /// registrations throw std::logic_error; timers armed later never fire.
+  /// Closes the descriptors and wakes every stored waker, so that the
+  /// futures waiting here poll again and learn of it (see poll_ready() and
+  /// Sleep) rather than wait forever; the Runtime calls it when it shuts
+  /// down, after dropping its tasks, when no thread is in turn(). Later
+  /// registrations throw std::logic_error.
   void shutdown() noexcept;
 
   /// Live registrations and armed timers, for tests and diagnostics.
@@ -180,11 +216,14 @@ public:
 
 private:
   friend class Sleep;
-  /// For Sleep: fired (or due) timers are ready; others are armed (or keep
-  /// armed) with the waker of `cx`.
-  bool poll_timer(detail::TimerEntry &entry, Context &cx);
-  /// For Sleep: disarms the timer if it is armed.
-  void cancel_timer(detail::TimerEntry &entry) noexcept;
+  enum class TimerPoll : std::uint8_t { Pending, Fired, ShutDown };
+  /// For Sleep: fired (or due) timers are Fired; others are armed (or keep
+  /// armed) with the waker of `cx` and Pending, unless the reactor has shut
+  /// down (ShutDown: nothing is armed).
+  TimerPoll poll_timer(detail::TimerEntry &entry, Context &cx);
+  /// For Sleep: disarms the timer if it is armed, after which this reactor
+  /// no longer touches `entry`; returns whether it had fired.
+  bool cancel_timer(detail::TimerEntry &entry) noexcept;
   /// For Sleep: `to` takes the place of `from` (a moved Sleep).
   void move_timer(detail::TimerEntry &from, detail::TimerEntry &to) noexcept;
 
@@ -193,8 +232,8 @@ private:
 
 /// A registration of one fd with the current runtime's reactor, for the
 /// leaf futures of the net layer: register in the constructor, deregister
-/// in the destructor (before the owner closes the fd). Movable; one task
-/// polls it at a time (or one reader and one writer task).
+/// in the destructor (before the owner closes the fd). Movable; futures of
+/// several tasks may poll it at once (see Reactor::poll_ready()).
 class IoRegistration {
 public:
   /// Registers with Reactor::current() (std::logic_error outside a runtime).
@@ -225,7 +264,10 @@ public:
   /// `interest`. `op` returns std::optional<R>: a value when it did
   /// something (or failed for good), std::nullopt when the syscall said
   /// EAGAIN, after which the readiness is cleared and polled again, so the
-  /// task sleeps until the next edge.
+  /// task sleeps until the next edge. Once the reactor has shut down, it
+  /// yields R(ReactorError::ShutDown) without running `op` when R converts
+  /// from std::error_code (net::Result does), else throws it as a
+  /// std::system_error.
   template <class Op>
   auto poll_io(Context &cx, Interest interest, Op &&op)
       -> Poll<typename std::invoke_result_t<Op &>::value_type> {
@@ -234,6 +276,13 @@ public:
       Poll<Readiness> ready = poll_ready(cx, interest);
       if (ready.is_pending())
         return Poll<R>::pending();
+      if (ready.value().is_shut_down()) {
+        std::error_code error = make_error_code(ReactorError::ShutDown);
+        if constexpr (std::is_convertible_v<std::error_code, R>)
+          return Poll<R>::ready(R(error));
+        else
+          throw std::system_error(error);
+      }
       if (std::optional<R> result = op())
         return Poll<R>::ready(std::move(*result));
       clear_readiness(ready.value());

@@ -10,6 +10,15 @@
 // last polled it. Its timer entry lives inside the Sleep, so arming it
 // allocates nothing.
 //
+// Runtimes: the timer lives in the reactor of the runtime whose thread
+// polls the Sleep. Polled on a thread of another runtime (the one it was
+// armed in was destroyed, or has no thread turning its reactor), it
+// disarms there and arms here, keeping its deadline, so it always fires
+// where it is awaited. Polled outside every runtime it stays where it is;
+// if that runtime was destroyed, it is ready once its deadline has passed,
+// and until then poll() throws std::logic_error, as a first poll outside a
+// runtime does, rather than wait for a timer that would never fire.
+//
 // Cancellation: destroying a Sleep disarms its timer at once; destroying a
 // Timeout destroys the future it wraps and its Sleep.
 //
