@@ -15,6 +15,8 @@
 
 #include <array>
 #include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -617,6 +619,43 @@ TEST_F(ServerTest, AnswersHeadWithTheHeadersOfGet) {
   EXPECT_TRUE(Received.ends_with("\r\n\r\n")) << Received;
 }
 
+/// The seconds since the epoch of an IMF-fixdate, or -1 when `Text` is not
+/// one.
+std::time_t parseHttpDate(std::string_view Text) {
+  std::string Copy(Text);
+  std::tm Utc{};
+  const char *End = ::strptime(Copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &Utc);
+  if (Copy.size() != 29 || !End || *End != '\0')
+    return -1;
+  return ::timegm(&Utc);
+}
+
+TEST_F(ServerTest, TheDateHeaderIsTheCurrentSecond) {
+  TcpStream Stream = connect();
+  ResponseParser Parser;
+  auto Date = [&] {
+    EXPECT_TRUE(Rt.block_on(Stream.write_all("GET /d HTTP/1.1\r\n\r\n")));
+    EXPECT_EQ(readResponse(Stream, Parser), ParseStatus::Complete);
+    Response R = Parser.take();
+    std::optional<std::string_view> Text = R.headers.get("date");
+    EXPECT_TRUE(Text);
+    std::time_t Parsed = Text ? parseHttpDate(*Text) : -1;
+    EXPECT_NE(Parsed, -1) << Text.value_or("no date");
+    EXPECT_LE(std::abs(Parsed - std::time(nullptr)), 2) << Parsed;
+    return Parsed;
+  };
+  // On one connection, so on one thread of the server: the date follows
+  // the clock from one second to the next.
+  std::time_t First = Date();
+  std::time_t Later = First;
+  for (int I = 0; I != 50 && Later == First; ++I) {
+    Rt.block_on(corofy::sleep_for(50ms));
+    Later = Date();
+  }
+  EXPECT_GT(Later, First);
+  EXPECT_LE(Later, First + 3);
+}
+
 TEST_F(ServerTest, ClientsDroppingMidRequestDoNotDisturbOthers) {
   // One waits for a slow response and resets the connection; one sends
   // half a request and closes; one connects and closes at once.
@@ -656,6 +695,43 @@ TEST(ServerTimeoutTest, ClosesConnectionsThatSendNothing) {
   ASSERT_TRUE(N);
   EXPECT_EQ(*N, 0u);
   EXPECT_GE(std::chrono::steady_clock::now() - Start, 90ms);
+}
+
+TEST(ServerTimeoutTest, TheTimeoutCountsFromTheLastRequest) {
+  Watchdog W("read timeout after requests");
+  Runtime Rt;
+  Result<TcpListener> Listener = TcpListener::bind("127.0.0.1:0");
+  ASSERT_TRUE(Listener);
+  SocketAddr Address = Listener->local_addr();
+  Rt.spawn(corofy::http::serve(std::move(*Listener), testHandler,
+                               ServerOptions{.read_timeout = 200ms}));
+  TcpStream Stream = Rt.block_on(TcpStream::connect(Address)).value();
+  std::array<char, 4096> Buffer;
+  auto Get = [&] {
+    ASSERT_TRUE(Rt.block_on(Stream.write_all("GET /t HTTP/1.1\r\n\r\n")));
+    ResponseParser Parser;
+    while (Parser.status() == ParseStatus::Incomplete) {
+      Result<std::size_t> N = Rt.block_on(Stream.read_some(Buffer));
+      ASSERT_TRUE(N && *N > 0) << "closed too early";
+      (void)Parser.feed(std::string_view(Buffer.data(), *N));
+    }
+    ASSERT_EQ(Parser.status(), ParseStatus::Complete);
+    EXPECT_EQ(Parser.take().body, "GET /t ");
+  };
+  // Each request gives the connection another 200 ms from its end: the
+  // last one comes 300 ms after the first.
+  Get();
+  Rt.block_on(corofy::sleep_for(150ms));
+  Get();
+  Rt.block_on(corofy::sleep_for(150ms));
+  Get();
+  auto Last = std::chrono::steady_clock::now();
+  Result<std::size_t> N = Rt.block_on(Stream.read_some(Buffer));
+  ASSERT_TRUE(N);
+  EXPECT_EQ(*N, 0u);
+  auto Idle = std::chrono::steady_clock::now() - Last;
+  EXPECT_GE(Idle, 190ms);
+  EXPECT_LT(Idle, 1s);
 }
 
 //===----------------------------------------------------------------------===//
