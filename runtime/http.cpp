@@ -17,7 +17,7 @@
 #include "corofy/task.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <array>
 #include <charconv>
 #include <ctime>
 
@@ -52,11 +52,16 @@ public:
   }
 };
 
+/// ASCII only: the grammar's case rules are ASCII's, whatever the locale
+/// (and std::tolower() is a call per byte).
+constexpr char lowerAscii(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 bool equalsIgnoringCase(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return lowerAscii(x) == lowerAscii(y);
          });
 }
 
@@ -69,30 +74,52 @@ std::string_view trim(std::string_view text) noexcept {
   return text;
 }
 
+/// Calls `each` with every element of the comma-separated `list`, trimmed;
+/// false once `each` returned false.
+template <class F> bool forEachListToken(std::string_view list, F &each) {
+  for (;;) {
+    std::size_t comma = list.find(',');
+    std::string_view token = trim(list.substr(0, comma));
+    if (!token.empty() && !each(token))
+      return false;
+    if (comma == std::string_view::npos)
+      return true;
+    list.remove_prefix(comma + 1);
+  }
+}
+
 /// Calls `each` with every element of the comma-separated lists of the
 /// fields named `name`, trimmed; stops when it returns false.
 template <class F>
 void forEachToken(const Headers &headers, std::string_view name, F each) {
-  for (const Headers::Field &field : headers) {
-    if (!equalsIgnoringCase(field.first, name))
-      continue;
-    std::string_view list = field.second;
-    for (;;) {
-      std::size_t comma = list.find(',');
-      std::string_view token = trim(list.substr(0, comma));
-      if (!token.empty() && !each(token))
-        return;
-      if (comma == std::string_view::npos)
-        break;
-      list.remove_prefix(comma + 1);
-    }
-  }
+  for (const Headers::Field &field : headers)
+    if (equalsIgnoringCase(field.first, name) &&
+        !forEachListToken(field.second, each))
+      return;
 }
 
-/// RFC 9110's tchar: the bytes of methods and field names.
+/// Whether the comma-separated `list` holds `token`, in any case.
+bool listHasToken(std::string_view list, std::string_view token) {
+  auto differs = [&](std::string_view each) {
+    return !equalsIgnoringCase(each, token);
+  };
+  return !forEachListToken(list, differs);
+}
+
+/// RFC 9110's tchar: the bytes of methods and field names. A table, since
+/// every byte of every header name is checked.
+constexpr auto TokenChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = '0'; c <= '9'; ++c)
+    table[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c)
+    table[c] = table[c - 'a' + 'A'] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~"))
+    table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
 bool isTokenChar(char c) noexcept {
-  return std::isalnum(static_cast<unsigned char>(c)) ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  return TokenChars[static_cast<unsigned char>(c)];
 }
 bool isToken(std::string_view text) noexcept {
   return !text.empty() && std::all_of(text.begin(), text.end(), isTokenChar);
@@ -164,12 +191,11 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
 }
 
 bool Headers::has_token(std::string_view name, std::string_view token) const {
-  bool found = false;
-  forEachToken(*this, name, [&](std::string_view each) {
-    found = equalsIgnoringCase(each, token);
-    return !found;
-  });
-  return found;
+  for (const Field &field : fields_)
+    if (equalsIgnoringCase(field.first, name) &&
+        listHasToken(field.second, token))
+      return true;
+  return false;
 }
 
 bool Request::keep_alive() const {
