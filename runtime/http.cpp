@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <ctime>
 
 namespace corofy::http {
@@ -237,38 +238,66 @@ std::string_view reason_phrase(int status) noexcept {
 }
 
 namespace {
-/// The header lines, a Content-Length when `addLength`, the blank line
-/// and the body.
+/// Appends the decimal digits of `value`, with no temporary string.
+template <class Int> void appendNumber(std::string &out, Int value) {
+  char digits[24];
+  char *end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
+}
+
+void appendField(std::string &out, std::string_view name,
+                 std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+/// "HTTP/1.x 200 OK\r\n".
+void appendStatusLine(std::string &out, const Response &response) {
+  out += "HTTP/1.";
+  appendNumber(out, response.minor_version);
+  out += ' ';
+  appendNumber(out, response.status);
+  out += ' ';
+  out += response.reason.empty() ? reason_phrase(response.status)
+                                 : std::string_view(response.reason);
+  out += "\r\n";
+}
+
+/// The header lines, a Content-Length when `addLength` and the fields give
+/// neither a length nor a coding, the blank line and the body.
 void appendFieldsAndBody(std::string &out, const Headers &headers,
                          const std::string &body, bool addLength) {
-  for (const Headers::Field &field : headers) {
-    out += field.first;
-    out += ": ";
-    out += field.second;
+  for (const Headers::Field &field : headers)
+    appendField(out, field.first, field.second);
+  if (addLength && !headers.contains("content-length") &&
+      !headers.contains("transfer-encoding")) {
+    out += "content-length: ";
+    appendNumber(out, body.size());
     out += "\r\n";
   }
-  if (addLength && !headers.contains("content-length") &&
-      !headers.contains("transfer-encoding"))
-    out += "content-length: " + std::to_string(body.size()) + "\r\n";
   out += "\r\n";
   out += body;
 }
 } // namespace
 
 std::string serialize(const Request &request) {
-  std::string out = request.method + " " + request.target + " HTTP/1." +
-                    std::to_string(request.minor_version) + "\r\n";
+  std::string out;
+  out += request.method;
+  out += ' ';
+  out += request.target;
+  out += " HTTP/1.";
+  appendNumber(out, request.minor_version);
+  out += "\r\n";
   appendFieldsAndBody(out, request.headers, request.body,
                       !request.body.empty());
   return out;
 }
 
 std::string serialize(const Response &response) {
-  std::string out = "HTTP/1." + std::to_string(response.minor_version) + " " +
-                    std::to_string(response.status) + " ";
-  out += response.reason.empty() ? reason_phrase(response.status)
-                                 : std::string_view(response.reason);
-  out += "\r\n";
+  std::string out;
+  appendStatusLine(out, response);
   appendFieldsAndBody(out, response.headers, response.body,
                       !hasNoBody(response.status, false));
   return out;
@@ -735,16 +764,45 @@ constexpr auto LingerTime = std::chrono::seconds(2);
 /// Connections accepted in one poll before letting them run.
 constexpr int AcceptsPerPoll = 128;
 
-/// An IMF-fixdate for the Date header: "Sun, 06 Nov 1994 08:49:37 GMT".
-std::string httpDate() {
+/// The IMF-fixdate of the current second for the Date header, "Sun, 06
+/// Nov 1994 08:49:37 GMT". It is formatted once a second per thread: a
+/// gmtime_r() and a strftime() per response cost more than the rest of a
+/// small response's head. The names are spelled here, not by strftime(),
+/// whose %a and %b follow the locale.
+std::string_view httpDate() {
+  struct Cache {
+    std::time_t second = -1;
+    char text[32];
+  };
+  thread_local Cache cache;
   std::time_t now = std::time(nullptr);
-  std::tm utc;
-  gmtime_r(&now, &utc);
-  char text[40];
-  std::size_t size =
-      std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
-  return std::string(text, size);
+  if (now != cache.second) {
+    static constexpr char Days[] = "SunMonTueWedThuFriSat";
+    static constexpr char Months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    std::tm utc;
+    gmtime_r(&now, &utc);
+    auto two = [](char *at, int value) {
+      at[0] = static_cast<char>('0' + value / 10 % 10);
+      at[1] = static_cast<char>('0' + value % 10);
+    };
+    char *text = cache.text;
+    std::memcpy(text, "Sun, 00 Jan 0000 00:00:00 GMT", 29);
+    std::memcpy(text, Days + 3 * utc.tm_wday, 3);
+    two(text + 5, utc.tm_mday);
+    std::memcpy(text + 8, Months + 3 * utc.tm_mon, 3);
+    two(text + 12, (1900 + utc.tm_year) / 100);
+    two(text + 14, (1900 + utc.tm_year) % 100);
+    two(text + 17, utc.tm_hour);
+    two(text + 20, utc.tm_min);
+    two(text + 23, utc.tm_sec);
+    cache.second = now;
+  }
+  return std::string_view(cache.text, 29);
 }
+
+/// A connection's output buffer is kept for the next response unless a
+/// large one made it this large.
+constexpr std::size_t MaxKeptOutput = 64 * 1024;
 
 /// One client connection: read a request, run the handler, write the
 /// response, and again while the connection is kept alive.
@@ -853,18 +911,41 @@ private:
     respond(Response::text(500, "internal server error\n"));
   }
 
-  void respond(Response response) {
-    if (!response.headers.contains("date"))
-      response.headers.add("date", httpDate());
-    if (response.headers.has_token("connection", "close"))
+  /// Serializes `response` into out_, whose capacity is reused, adding the
+  /// Date and Connection fields the server owes; the response's own fields
+  /// are scanned once for those and for its length.
+  void respond(const Response &response) {
+    bool hasDate = false, hasLength = false, closes = false;
+    for (const Headers::Field &field : response.headers) {
+      std::string_view name = field.first;
+      if (equalsIgnoringCase(name, "date"))
+        hasDate = true;
+      else if (equalsIgnoringCase(name, "content-length") ||
+               equalsIgnoringCase(name, "transfer-encoding"))
+        hasLength = true;
+      else if (equalsIgnoringCase(name, "connection"))
+        closes = closes || listHasToken(field.second, "close");
+    }
+    out_.clear();
+    appendStatusLine(out_, response);
+    for (const Headers::Field &field : response.headers)
+      appendField(out_, field.first, field.second);
+    if (!hasDate)
+      appendField(out_, "date", httpDate());
+    if (closes)
       close_ = true;
     else if (close_)
-      response.headers.add("connection", "close");
+      appendField(out_, "connection", "close");
     else if (keep_alive_1_0_)
-      response.headers.add("connection", "keep-alive");
-    out_ = serialize(response);
-    if (head_request_) // the headers of a GET, without its body
-      out_.resize(out_.size() - response.body.size());
+      appendField(out_, "connection", "keep-alive");
+    if (!hasLength && !hasNoBody(response.status, false)) {
+      out_ += "content-length: ";
+      appendNumber(out_, response.body.size());
+      out_ += "\r\n";
+    }
+    out_ += "\r\n";
+    if (!head_request_) // a HEAD gets the headers of a GET, without its body
+      out_ += response.body;
     written_ = 0;
     stage_ = Stage::Writing;
   }
@@ -881,7 +962,8 @@ private:
       }
       written_ += *sent.value();
     }
-    out_.clear();
+    if (out_.capacity() > MaxKeptOutput)
+      out_ = std::string();
     if (!close_) {
       stage_ = Stage::Reading;
       return true;
