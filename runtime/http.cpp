@@ -850,13 +850,11 @@ private:
   /// Reads until a request is complete (true), or pending (false). A
   /// connection that ends, fails or times out between requests closes.
   bool readRequest(Context &cx) {
-    if (!timer_)
-      timer_.emplace(Clock::now() + shared_->options.read_timeout);
     ParseStatus status = parser_.status();
     while (status == ParseStatus::Incomplete) {
       Poll<net::Result<std::size_t>> received = stream_.poll_read(cx, chunk());
       if (received.is_pending()) {
-        if (timer_->poll(cx).is_pending())
+        if (!readTimedOut(cx))
           return false;
         stage_ = Stage::Closed;
         return true;
@@ -867,7 +865,7 @@ private:
       }
       status = parser_.feed(std::string_view(chunk_.get(), *received.value()));
     }
-    timer_.reset();
+    has_deadline_ = false; // the next request's time starts when it waits
     if (status == ParseStatus::Failed) {
       head_request_ = false;
       close_ = true;
@@ -886,6 +884,36 @@ private:
       failed();
     }
     return true;
+  }
+
+  /// Whether the request being read is overdue, called when the read waits;
+  /// if not, the task is woken by then. The first wait of a request sets
+  /// its deadline. The connection's one Sleep stays armed from request to
+  /// request and is moved only when it fires before the deadline, so that
+  /// a request costs no update of the reactor's timer heap (nor its lock):
+  /// the Sleep, armed with this task's waker (only its task polls a
+  /// Connection), need not be polled again before its own deadline.
+  bool readTimedOut(Context &cx) {
+    Clock::time_point now = Clock::now();
+    if (!has_deadline_) {
+      deadline_ = now + shared_->options.read_timeout;
+      has_deadline_ = true;
+    }
+    for (;;) {
+      if (!timer_) {
+        timer_.emplace(deadline_);
+        timer_armed_ = false;
+      } else if (timer_armed_ && now < timer_->deadline()) {
+        return false;
+      }
+      if (timer_->poll(cx).is_pending()) {
+        timer_armed_ = true;
+        return false;
+      }
+      if (deadline_ <= now)
+        return true;
+      timer_.reset(); // fired for an earlier request: re-arm
+    }
   }
 
   /// Polls the handler's future; true once it gave a response.
@@ -970,6 +998,7 @@ private:
     }
     (void)stream_.shutdown(net::Shutdown::Write);
     timer_.emplace(Clock::now() + LingerTime);
+    timer_armed_ = false;
     stage_ = Stage::Lingering;
     return true;
   }
@@ -996,6 +1025,9 @@ private:
   std::unique_ptr<char[]> chunk_; // the read buffer
   Stage stage_ = Stage::Reading;
   std::optional<Sleep> timer_; // read timeout, then linger time
+  bool timer_armed_ = false;   // polled (pending) with this task's waker
+  Clock::time_point deadline_; // of the request being read
+  bool has_deadline_ = false;  // whether its read has waited yet
   std::optional<Async<Response>> handling_;
   bool head_request_ = false;
   bool close_ = false;
