@@ -9,10 +9,14 @@
 #include "corofy/join.hpp"
 #include "corofy/timer.hpp"
 
+// net_test.cpp, in the same program, replaces operator new.
+#define COROFY_ALLOC_COUNTER_READ_ONLY
+#include "alloc_counter.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
@@ -50,6 +54,7 @@ using corofy::net::SocketAddr;
 using corofy::net::TcpListener;
 using corofy::net::TcpStream;
 using corofy::testing::openFds;
+using corofy::testing::Trigger;
 using corofy::testing::Watchdog;
 using namespace std::chrono_literals;
 
@@ -732,6 +737,75 @@ TEST(ServerTimeoutTest, TheTimeoutCountsFromTheLastRequest) {
   auto Idle = std::chrono::steady_clock::now() - Last;
   EXPECT_GE(Idle, 190ms);
   EXPECT_LT(Idle, 1s);
+}
+
+/// A blocking client on a thread of its own: connects, sends `Count`
+/// keep-alive GETs one after the other, each after the response to the
+/// last, and checks each response.
+void blockingGets(const SocketAddr &Address, int Count) {
+  int Fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(Fd, 0);
+  ASSERT_EQ(::connect(Fd, Address.native(), Address.native_size()), 0);
+  constexpr std::string_view Get = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  std::array<char, 4096> Buffer;
+  ResponseParser Parser;
+  for (int I = 0; I != Count; ++I) {
+    ASSERT_EQ(::send(Fd, Get.data(), Get.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(Get.size()));
+    while (Parser.status() == ParseStatus::Incomplete) {
+      ssize_t N = ::recv(Fd, Buffer.data(), Buffer.size(), 0);
+      ASSERT_GT(N, 0);
+      (void)Parser.feed(std::string_view(Buffer.data(), N));
+    }
+    ASSERT_EQ(Parser.status(), ParseStatus::Complete);
+    EXPECT_EQ(Parser.take().body, "hi");
+  }
+  ::close(Fd);
+}
+
+TEST(ServerAllocationTest, AKeepAliveRequestAllocatesLittle) {
+  if (!COROFY_COUNT_ALLOCATIONS)
+    GTEST_SKIP() << "the sanitizer's run time owns operator new";
+  Watchdog W("allocations per request");
+  // A current-thread runtime: the server's tasks run on this thread, the
+  // client on another, so this thread's count is the server's.
+  Runtime Rt;
+  constexpr int Warmup = 10, Measured = 200;
+  std::vector<long> Counts;
+  Counts.reserve(Warmup + Measured);
+  // Notes the count at each request and answers without allocating, but
+  // for the box of its future.
+  auto Handler = [&Counts](Request) -> Async<Response> {
+    Counts.push_back(corofy::testing::Allocations);
+    Response R;
+    R.body = "hi";
+    return corofy::Ready<Response>(std::move(R));
+  };
+  Result<TcpListener> Listener = TcpListener::bind("127.0.0.1:0");
+  ASSERT_TRUE(Listener);
+  SocketAddr Address = Listener->local_addr();
+  Rt.spawn(corofy::http::serve(std::move(*Listener), Handler));
+  Trigger Done;
+  std::thread Client([&] {
+    blockingGets(Address, Warmup + Measured);
+    Done.fire();
+  });
+  Rt.block_on(Done.wait());
+  Client.join();
+  ASSERT_EQ(Counts.size(), std::size_t(Warmup + Measured));
+
+  // From one handler call to the next: reading and parsing a request,
+  // writing the response to the one before, the handler's box. What the
+  // request and the box need is one allocation each (the request's header
+  // list and the Async); the rest must reuse the connection's buffers.
+  std::vector<long> PerRequest;
+  for (int I = Warmup; I != Warmup + Measured; ++I)
+    PerRequest.push_back(Counts[I] - Counts[I - 1]);
+  long Total = Counts.back() - Counts[Warmup - 1];
+  std::nth_element(PerRequest.begin(), PerRequest.begin() + Measured / 2,
+                   PerRequest.end());
+  EXPECT_LE(PerRequest[Measured / 2], 2) << "the median";
+  EXPECT_LE(Total, 2 * Measured + Measured / 10) << "in all";
 }
 
 //===----------------------------------------------------------------------===//
