@@ -238,11 +238,17 @@ std::string_view reason_phrase(int status) noexcept {
 }
 
 namespace {
+/// The decimal digits of `value`, written into `buffer`.
+template <class Int, std::size_t N>
+std::string_view toDigits(char (&buffer)[N], Int value) {
+  char *end = std::to_chars(buffer, buffer + N, value).ptr;
+  return std::string_view(buffer, static_cast<std::size_t>(end - buffer));
+}
+
 /// Appends the decimal digits of `value`, with no temporary string.
 template <class Int> void appendNumber(std::string &out, Int value) {
   char digits[24];
-  char *end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out.append(digits, end);
+  out += toDigits(digits, value);
 }
 
 void appendField(std::string &out, std::string_view name,
@@ -253,16 +259,97 @@ void appendField(std::string &out, std::string_view name,
   out += "\r\n";
 }
 
-/// "HTTP/1.x 200 OK\r\n".
-void appendStatusLine(std::string &out, const Response &response) {
-  out += "HTTP/1.";
-  appendNumber(out, response.minor_version);
-  out += ' ';
-  appendNumber(out, response.status);
-  out += ' ';
-  out += response.reason.empty() ? reason_phrase(response.status)
-                                 : std::string_view(response.reason);
-  out += "\r\n";
+/// What writing a response needs to know of its fields, found in one pass.
+struct ResponseFields {
+  std::size_t bytes = 0; ///< of their lines
+  bool date = false;     ///< a Date field
+  bool length = false;   ///< a Content-Length or Transfer-Encoding field
+  bool close = false;    ///< "close" in a Connection field
+};
+
+ResponseFields scanFields(const Headers &headers) {
+  ResponseFields fields;
+  for (const Headers::Field &field : headers) {
+    std::string_view name = field.first;
+    fields.bytes += name.size() + field.second.size() + 4;
+    switch (name.size()) { // most names are none of these: compare no bytes
+    case 4:
+      fields.date = fields.date || equalsIgnoringCase(name, "date");
+      break;
+    case 10:
+      fields.close = fields.close || (equalsIgnoringCase(name, "connection") &&
+                                      listHasToken(field.second, "close"));
+      break;
+    case 14:
+    case 17:
+      fields.length = fields.length ||
+                      equalsIgnoringCase(name, "content-length") ||
+                      equalsIgnoringCase(name, "transfer-encoding");
+      break;
+    }
+  }
+  return fields;
+}
+
+/// Appends `response`: the status line, its fields, a Date field of value
+/// `date` and a Connection field of value `connection` unless these are
+/// empty, a Content-Length field where a body may be and its fields give
+/// neither a length nor a coding, the blank line, and the body when
+/// `withBody`. The size is counted first, so that `out` grows once and
+/// the pieces are copied into place.
+void appendResponse(std::string &out, const Response &response,
+                    const ResponseFields &fields, std::string_view date,
+                    std::string_view connection, bool withBody) {
+  char version[12], status[12], length[24];
+  std::string_view versionText = toDigits(version, response.minor_version);
+  std::string_view statusText = toDigits(status, response.status);
+  std::string_view reason = response.reason.empty()
+                                ? reason_phrase(response.status)
+                                : std::string_view(response.reason);
+  bool addLength = !fields.length && !hasNoBody(response.status, false);
+  std::string_view lengthText =
+      addLength ? toDigits(length, response.body.size()) : std::string_view();
+  std::string_view body = withBody ? response.body : std::string_view();
+
+  std::size_t size = 7 + versionText.size() + 1 + statusText.size() + 1 +
+                     reason.size() + 2 + fields.bytes + 2 + body.size();
+  if (!date.empty())
+    size += 6 + date.size() + 2;
+  if (!connection.empty())
+    size += 12 + connection.size() + 2;
+  if (addLength)
+    size += 16 + lengthText.size() + 2;
+  std::size_t start = out.size();
+  out.resize(start + size);
+  char *at = out.data() + start;
+  auto put = [&at](std::string_view piece) {
+    if (!piece.empty()) // an empty one's data() may be null
+      std::memcpy(at, piece.data(), piece.size());
+    at += piece.size();
+  };
+  auto putField = [&put](std::string_view name, std::string_view value) {
+    put(name);
+    put(": ");
+    put(value);
+    put("\r\n");
+  };
+  put("HTTP/1.");
+  put(versionText);
+  put(" ");
+  put(statusText);
+  put(" ");
+  put(reason);
+  put("\r\n");
+  for (const Headers::Field &field : response.headers)
+    putField(field.first, field.second);
+  if (!date.empty())
+    putField("date", date);
+  if (!connection.empty())
+    putField("connection", connection);
+  if (addLength)
+    putField("content-length", lengthText);
+  put("\r\n");
+  put(body);
 }
 
 /// The header lines, a Content-Length when `addLength` and the fields give
@@ -297,9 +384,7 @@ std::string serialize(const Request &request) {
 
 std::string serialize(const Response &response) {
   std::string out;
-  appendStatusLine(out, response);
-  appendFieldsAndBody(out, response.headers, response.body,
-                      !hasNoBody(response.status, false));
+  appendResponse(out, response, scanFields(response.headers), {}, {}, true);
   return out;
 }
 
@@ -939,41 +1024,22 @@ private:
     respond(Response::text(500, "internal server error\n"));
   }
 
-  /// Serializes `response` into out_, whose capacity is reused, adding the
-  /// Date and Connection fields the server owes; the response's own fields
-  /// are scanned once for those and for its length.
+  /// Serializes `response` into out_, whose capacity is reused, with the
+  /// Date and Connection fields the server owes.
   void respond(const Response &response) {
-    bool hasDate = false, hasLength = false, closes = false;
-    for (const Headers::Field &field : response.headers) {
-      std::string_view name = field.first;
-      if (equalsIgnoringCase(name, "date"))
-        hasDate = true;
-      else if (equalsIgnoringCase(name, "content-length") ||
-               equalsIgnoringCase(name, "transfer-encoding"))
-        hasLength = true;
-      else if (equalsIgnoringCase(name, "connection"))
-        closes = closes || listHasToken(field.second, "close");
-    }
-    out_.clear();
-    appendStatusLine(out_, response);
-    for (const Headers::Field &field : response.headers)
-      appendField(out_, field.first, field.second);
-    if (!hasDate)
-      appendField(out_, "date", httpDate());
-    if (closes)
+    ResponseFields fields = scanFields(response.headers);
+    std::string_view connection;
+    if (fields.close)
       close_ = true;
     else if (close_)
-      appendField(out_, "connection", "close");
+      connection = "close";
     else if (keep_alive_1_0_)
-      appendField(out_, "connection", "keep-alive");
-    if (!hasLength && !hasNoBody(response.status, false)) {
-      out_ += "content-length: ";
-      appendNumber(out_, response.body.size());
-      out_ += "\r\n";
-    }
-    out_ += "\r\n";
-    if (!head_request_) // a HEAD gets the headers of a GET, without its body
-      out_ += response.body;
+      connection = "keep-alive";
+    out_.clear();
+    // A HEAD gets the head of a GET, without its body.
+    appendResponse(out_, response, fields,
+                   fields.date ? std::string_view() : httpDate(), connection,
+                   !head_request_);
     written_ = 0;
     stage_ = Stage::Writing;
   }
