@@ -125,19 +125,60 @@ bool isTokenChar(char c) noexcept {
 bool isToken(std::string_view text) noexcept {
   return !text.empty() && std::all_of(text.begin(), text.end(), isTokenChar);
 }
+// The checks of field values and targets, which see every byte of a head,
+// look at eight bytes at a time ("Bit Twiddling Hacks": hasless, haszero).
+constexpr std::uint64_t EachByte = 0x0101010101010101;
+/// Whether a byte of `word` is below `limit` (at most 0x80).
+constexpr bool hasByteBelow(std::uint64_t word, std::uint8_t limit) noexcept {
+  return (word - EachByte * limit) & ~word & EachByte * 0x80;
+}
+constexpr bool hasByte(std::uint64_t word, std::uint8_t value) noexcept {
+  return hasByteBelow(word ^ EachByte * value, 1);
+}
+/// Whether `badByte` holds for no byte of `text`. `badWord` flags the words
+/// of eight bytes that may hold such a byte, which are then looked at byte
+/// by byte; the last word overlaps the one before it, and a text shorter
+/// than a word is looked at byte by byte.
+template <class Word, class Byte>
+bool noneBad(std::string_view text, Word badWord, Byte badByte) noexcept {
+  if (text.size() < 8)
+    return std::none_of(text.begin(), text.end(), badByte);
+  for (std::size_t at = 0;; at += 8) {
+    at = std::min(at, text.size() - 8);
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + at, 8);
+    if (badWord(word) &&
+        std::any_of(text.begin() + at, text.begin() + at + 8, badByte))
+      return false;
+    if (at + 8 == text.size())
+      return true;
+  }
+}
+
 /// Field values and reason phrases: no control bytes but HTAB.
 bool isFieldText(std::string_view text) noexcept {
-  return std::none_of(text.begin(), text.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return (byte < 0x20 && byte != '\t') || byte == 0x7f;
-  });
+  return noneBad(
+      text,
+      [](std::uint64_t word) {
+        return hasByteBelow(word, 0x20) || hasByte(word, 0x7f);
+      },
+      [](char c) {
+        auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && byte != '\t') || byte == 0x7f;
+      });
 }
 /// Request targets: visible ASCII and obs-text, no spaces.
 bool isTargetText(std::string_view text) noexcept {
-  return !text.empty() && std::none_of(text.begin(), text.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return byte <= 0x20 || byte == 0x7f;
-  });
+  return !text.empty() && noneBad(
+                              text,
+                              [](std::uint64_t word) {
+                                return hasByteBelow(word, 0x21) ||
+                                       hasByte(word, 0x7f);
+                              },
+                              [](char c) {
+                                auto byte = static_cast<unsigned char>(c);
+                                return byte <= 0x20 || byte == 0x7f;
+                              });
 }
 
 /// "HTTP/1.0" or "HTTP/1.1" to its minor version.
@@ -437,7 +478,8 @@ void MessageParser::next() {
   stage_ = Stage::StartLine;
   head_size_ = 0;
   remaining_ = 0;
-  parse();
+  if (!buffer_.empty()) // the start of a pipelined message
+    parse();
 }
 
 bool MessageParser::fail(Error error) {
@@ -484,8 +526,9 @@ bool MessageParser::startLine(std::string_view line) {
     std::optional<int> minor = parseVersion(line.substr(second + 1));
     if (!isToken(method) || !isTargetText(target) || !minor)
       return fail(Error::MalformedStartLine);
-    method_ = method;
-    target_ = target;
+    // Appended: they are empty here, and append() does less than assign().
+    method_.append(method);
+    target_.append(target);
     minor_version_ = *minor;
     return true;
   }
@@ -501,7 +544,7 @@ bool MessageParser::startLine(std::string_view line) {
     return fail(Error::MalformedStartLine);
   minor_version_ = *minor;
   status_ = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
-  reason_ = reason;
+  reason_.append(reason);
   return true;
 }
 
@@ -681,12 +724,9 @@ void MessageParser::parse() {
 } // namespace detail
 
 Request RequestParser::take() {
-  Request request;
-  request.method = std::move(method_);
-  request.target = std::move(target_);
-  request.minor_version = minor_version_;
-  request.headers = std::move(headers_);
-  request.body = std::move(body_);
+  // Each member made once, not defaulted ("GET", "/") and then assigned.
+  Request request{std::move(method_), std::move(target_), minor_version_,
+                  std::move(headers_), std::move(body_)};
   next();
   return request;
 }

@@ -404,6 +404,37 @@ TEST(RequestParserTest, MalformedRequestsAreErrors) {
 // Headers, URLs and serialization
 //===----------------------------------------------------------------------===//
 
+TEST(RequestParserTest, EveryByteOfValuesAndTargetsIsChecked) {
+  // The checks look at eight bytes at a time: a bad byte is found at any
+  // place in a long value, an allowed one passes at any place.
+  const std::string Long = "abcdefghijklmnopqrstuvwxyz0123";
+  auto Parse = [](const std::string &Target, const std::string &Value) {
+    RequestParser Parser;
+    (void)Parser.feed("GET /" + Target + " HTTP/1.1\r\nX: " + Value +
+                      "\r\n\r\n");
+    return Parser.status() == ParseStatus::Complete ? std::error_code()
+                                                    : Parser.error();
+  };
+  for (std::size_t At = 0; At != Long.size(); ++At) {
+    std::string Value = Long, Target = Long;
+    for (char Bad : {'\x01', '\x1f', '\x7f', '\0'}) {
+      Value[At] = Target[At] = Bad;
+      EXPECT_EQ(Parse(Long, Value), Error::MalformedHeader) << At;
+      EXPECT_EQ(Parse(Target, Long), Error::MalformedStartLine) << At;
+    }
+    Target[At] = ' ';
+    EXPECT_EQ(Parse(Target, Long), Error::MalformedStartLine) << At;
+    for (char Good : {'\t', '\x80', '\xff', ' '}) {
+      Value[At] = Good;
+      EXPECT_EQ(Parse(Long, Value), std::error_code()) << At;
+    }
+    for (char Good : {'\x21', '\x7e', '\x80', '\xff'}) {
+      Target[At] = Good;
+      EXPECT_EQ(Parse(Target, Long), std::error_code()) << At;
+    }
+  }
+}
+
 TEST(HeadersTest, NamesIgnoreCaseAndListsHoldTokens) {
   Headers H;
   H.add("Connection", "keep-alive, Upgrade");
