@@ -12,21 +12,14 @@
 // wake may run into the scheduler and a drop may destroy a task whose
 // futures call back into the reactor.
 //
-// But for one fast path: a slot's readiness bits and tick are one atomic
-// word, and its pages never move, so that poll_ready() of a ready fd and
-// clear_readiness() take no lock (each socket call makes one or two of
-// them). Only storing a waker takes the lock, and turn() changes the word
-// under it, so an edge is never lost between the check and the store.
-//
 //===----------------------------------------------------------------------===//
 
 #include "reactor_backend.h"
 
 #include <algorithm>
-#include <atomic>
+#include <deque>
 #include <mutex>
 #include <stdexcept>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -35,35 +28,19 @@ namespace detail {
 
 struct ReactorState {
   struct Slot {
-    // Written under the mutex, read without it by the fast paths.
-    std::atomic<std::uint32_t> generation{0};
-    std::atomic<bool> live{false};
-    /// The readiness bits in the low byte, the tick (events seen, for
-    /// clear_readiness()) in the high half.
-    std::atomic<std::uint64_t> readiness{0};
+    std::uint32_t generation = 0;
+    bool live = false;
+    std::uint8_t readiness = 0;
+    std::uint32_t tick = 0; // events seen, for clear_readiness()
     Waker reader = Waker::noop();
     Waker writer = Waker::noop();
-
-    static std::uint64_t pack(std::uint8_t bits, std::uint32_t tick) {
-      return std::uint64_t(tick) << 32 | bits;
-    }
-    static Readiness unpack(std::uint64_t word, std::uint8_t mask) {
-      return Readiness(static_cast<std::uint8_t>(word & mask),
-                       static_cast<std::uint32_t>(word >> 32));
-    }
   };
 
   std::unique_ptr<ReactorBackend> backend = make_reactor_backend();
 
   mutable std::mutex mutex;
   bool closed = false;
-  /// The slots, in pages that never move, found without the lock: a page
-  /// is published (release) before any token into it is handed out.
-  static constexpr std::uint32_t PageSize = 1024, MaxPages = 4096;
-  std::unique_ptr<std::atomic<Slot *>[]> pages =
-      std::make_unique<std::atomic<Slot *>[]>(MaxPages);
-  std::vector<std::unique_ptr<Slot[]>> owned_pages;
-  std::uint32_t slot_count = 0;
+  std::deque<Slot> slots; // a deque: slots never move
   std::vector<std::uint32_t> free_slots;
   std::size_t live_slots = 0;
 
@@ -85,35 +62,11 @@ struct ReactorState {
     return {static_cast<std::uint32_t>(value),
             static_cast<std::uint32_t>(value >> 32)};
   }
-  /// The live slot of `token`, or null; safe without the lock.
-  Slot *find(Token token) const {
-    if (token.index >= PageSize * MaxPages)
+  Slot *find(Token token) {
+    if (token.index >= slots.size())
       return nullptr;
-    Slot *page = pages[token.index / PageSize].load(std::memory_order_acquire);
-    if (!page)
-      return nullptr;
-    Slot &slot = page[token.index % PageSize];
-    return slot.live.load(std::memory_order_acquire) &&
-                   slot.generation.load(std::memory_order_relaxed) ==
-                       token.generation
-               ? &slot
-               : nullptr;
-  }
-  /// A new slot's index (under the lock); throws when all are taken.
-  std::uint32_t newSlot() {
-    if (slot_count == PageSize * MaxPages)
-      throw std::system_error(std::make_error_code(std::errc::no_buffer_space),
-                              "corofy: too many registrations");
-    if (slot_count % PageSize == 0) {
-      owned_pages.push_back(std::make_unique<Slot[]>(PageSize));
-      pages[slot_count / PageSize].store(owned_pages.back().get(),
-                                         std::memory_order_release);
-    }
-    return slot_count++;
-  }
-  Slot &at(std::uint32_t index) {
-    return pages[index / PageSize].load(
-        std::memory_order_relaxed)[index % PageSize];
+    Slot &slot = slots[token.index];
+    return slot.live && slot.generation == token.generation ? &slot : nullptr;
   }
 
   // The timer heap; every move updates the entry's heap_index.
@@ -190,18 +143,20 @@ Token Reactor::register_io(int fd, Interest interest) {
     index = state_->free_slots.back();
     state_->free_slots.pop_back();
   } else {
-    index = state_->newSlot();
+    index = static_cast<std::uint32_t>(state_->slots.size());
+    state_->slots.emplace_back();
   }
-  ReactorState::Slot &slot = state_->at(index);
-  Token token{index, slot.generation.load(std::memory_order_relaxed)};
+  ReactorState::Slot &slot = state_->slots[index];
+  Token token{index, slot.generation};
   try {
     state_->backend->add(fd, ReactorState::encode(token), interest);
   } catch (...) {
     state_->free_slots.push_back(index);
     throw;
   }
-  slot.readiness.store(0, std::memory_order_relaxed);
-  slot.live.store(true, std::memory_order_release);
+  slot.live = true;
+  slot.readiness = 0;
+  slot.tick = 0;
   ++state_->live_slots;
   return token;
 }
@@ -222,8 +177,8 @@ void Reactor::deregister(Token token, int fd) noexcept {
     return;
   if (!state_->closed)
     state_->backend->remove(fd);
-  slot->live.store(false, std::memory_order_relaxed);
-  slot->generation.fetch_add(1, std::memory_order_relaxed);
+  slot->live = false;
+  ++slot->generation;
   reader = std::exchange(slot->reader, Waker::noop());
   writer = std::exchange(slot->writer, Waker::noop());
   state_->free_slots.push_back(token.index);
@@ -232,49 +187,29 @@ void Reactor::deregister(Token token, int fd) noexcept {
 
 Poll<Readiness> Reactor::poll_ready(Token token, Interest interest,
                                     Context &cx) {
-  const std::uint8_t mask = Readiness::mask(interest);
+  Waker oldReader = Waker::noop(), oldWriter = Waker::noop();
+  std::lock_guard<std::mutex> lock(state_->mutex);
   ReactorState::Slot *slot = state_->find(token);
   if (!slot)
     return Poll<Readiness>::ready(Readiness(Readiness::Error, 0));
-  // Ready: no lock.
-  Readiness seen = ReactorState::Slot::unpack(
-      slot->readiness.load(std::memory_order_acquire), mask);
-  if (seen.bits())
-    return Poll<Readiness>::ready(seen);
-
-  std::unique_lock<std::mutex> lock(state_->mutex);
-  // Again under the lock, which turn() holds to set bits and take wakers.
-  slot = state_->find(token);
-  if (!slot)
-    return Poll<Readiness>::ready(Readiness(Readiness::Error, 0));
-  seen = ReactorState::Slot::unpack(
-      slot->readiness.load(std::memory_order_relaxed), mask);
-  if (seen.bits())
-    return Poll<Readiness>::ready(seen);
-  Waker oldReader = Waker::noop(), oldWriter = Waker::noop();
+  std::uint8_t bits = slot->readiness & Readiness::mask(interest);
+  if (bits)
+    return Poll<Readiness>::ready(Readiness(bits, slot->tick));
   auto wanted = static_cast<std::uint8_t>(interest);
   if ((wanted & 1) && !slot->reader.will_wake(cx.waker()))
     oldReader = std::exchange(slot->reader, cx.waker());
   if ((wanted & 2) && !slot->writer.will_wake(cx.waker()))
     oldWriter = std::exchange(slot->writer, cx.waker());
-  lock.unlock(); // the old wakers are dropped after it
   return Poll<Readiness>::pending();
 }
 
 void Reactor::clear_readiness(Token token, Readiness seen) noexcept {
+  std::lock_guard<std::mutex> lock(state_->mutex);
   ReactorState::Slot *slot = state_->find(token);
-  if (!slot)
-    return;
-  // Closed and error states stay: they are final. A new tick (an event
-  // since `seen`) keeps the bits.
-  std::uint64_t word = slot->readiness.load(std::memory_order_relaxed);
-  std::uint8_t clear =
-      seen.bits() & (Readiness::Readable | Readiness::Writable);
-  while (static_cast<std::uint32_t>(word >> 32) == seen.tick() &&
-         (word & clear) &&
-         !slot->readiness.compare_exchange_weak(
-             word, word & ~std::uint64_t(clear), std::memory_order_relaxed)) {
-  }
+  // Closed and error states stay: they are final.
+  if (slot && slot->tick == seen.tick())
+    slot->readiness &=
+        ~(seen.bits() & (Readiness::Readable | Readiness::Writable));
 }
 
 std::size_t Reactor::registrations() const {
@@ -319,13 +254,8 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
       if (!slot)
         continue; // deregistered since
       std::uint8_t bits = s.events[i].readiness;
-      std::uint64_t word = slot->readiness.load(std::memory_order_relaxed);
-      while (!slot->readiness.compare_exchange_weak(
-          word,
-          ReactorState::Slot::pack(static_cast<std::uint8_t>(word) | bits,
-                                   static_cast<std::uint32_t>(word >> 32) + 1),
-          std::memory_order_release, std::memory_order_relaxed)) {
-      }
+      slot->readiness |= bits;
+      ++slot->tick;
       if ((bits & Readiness::mask(Interest::Readable)) &&
           !slot->reader.will_wake(noop))
         s.wakes.push_back(std::exchange(slot->reader, Waker::noop()));
@@ -359,8 +289,7 @@ void Reactor::shutdown() noexcept {
     return;
   state_->closed = true;
   state_->backend.reset(); // closes the epoll fd and the eventfd
-  for (std::uint32_t index = 0; index != state_->slot_count; ++index) {
-    ReactorState::Slot &slot = state_->at(index);
+  for (ReactorState::Slot &slot : state_->slots) {
     dropped.push_back(std::exchange(slot.reader, Waker::noop()));
     dropped.push_back(std::exchange(slot.writer, Waker::noop()));
   }
