@@ -7,9 +7,10 @@
 // Replaces the global operator new of the test program that includes it, to
 // count the allocations of each thread: a test reads Allocations before and
 // after the polls it checks. Replacing operator new is allowed once per
-// program, so one source file per program includes this. The sanitizers'
-// run times define operator new themselves: sanitized builds leave it
-// alone, and the checks skip themselves (COROFY_COUNT_ALLOCATIONS).
+// program: the other source files of a program that read the counter define
+// COROFY_ALLOC_COUNTER_READ_ONLY before including this. The sanitizers' run
+// times define operator new themselves: sanitized builds leave it alone,
+// and the checks skip themselves (COROFY_COUNT_ALLOCATIONS).
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +26,7 @@ namespace corofy::testing {
 inline thread_local long Allocations = 0;
 } // namespace corofy::testing
 
-#if COROFY_COUNT_ALLOCATIONS
+#if COROFY_COUNT_ALLOCATIONS && !defined(COROFY_ALLOC_COUNTER_READ_ONLY)
 void *operator new(std::size_t Size) {
   ++corofy::testing::Allocations;
   if (void *P = std::malloc(Size ? Size : 1))

@@ -17,8 +17,9 @@
 #include "corofy/task.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <array>
 #include <charconv>
+#include <cstring>
 #include <ctime>
 
 namespace corofy::http {
@@ -52,11 +53,16 @@ public:
   }
 };
 
+/// ASCII only: the grammar's case rules are ASCII's, whatever the locale
+/// (and std::tolower() is a call per byte).
+constexpr char lowerAscii(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 bool equalsIgnoringCase(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return lowerAscii(x) == lowerAscii(y);
          });
 }
 
@@ -69,47 +75,110 @@ std::string_view trim(std::string_view text) noexcept {
   return text;
 }
 
+/// Calls `each` with every element of the comma-separated `list`, trimmed;
+/// false once `each` returned false.
+template <class F> bool forEachListToken(std::string_view list, F &each) {
+  for (;;) {
+    std::size_t comma = list.find(',');
+    std::string_view token = trim(list.substr(0, comma));
+    if (!token.empty() && !each(token))
+      return false;
+    if (comma == std::string_view::npos)
+      return true;
+    list.remove_prefix(comma + 1);
+  }
+}
+
 /// Calls `each` with every element of the comma-separated lists of the
 /// fields named `name`, trimmed; stops when it returns false.
 template <class F>
 void forEachToken(const Headers &headers, std::string_view name, F each) {
-  for (const Headers::Field &field : headers) {
-    if (!equalsIgnoringCase(field.first, name))
-      continue;
-    std::string_view list = field.second;
-    for (;;) {
-      std::size_t comma = list.find(',');
-      std::string_view token = trim(list.substr(0, comma));
-      if (!token.empty() && !each(token))
-        return;
-      if (comma == std::string_view::npos)
-        break;
-      list.remove_prefix(comma + 1);
-    }
-  }
+  for (const Headers::Field &field : headers)
+    if (equalsIgnoringCase(field.first, name) &&
+        !forEachListToken(field.second, each))
+      return;
 }
 
-/// RFC 9110's tchar: the bytes of methods and field names.
+/// Whether the comma-separated `list` holds `token`, in any case.
+bool listHasToken(std::string_view list, std::string_view token) {
+  auto differs = [&](std::string_view each) {
+    return !equalsIgnoringCase(each, token);
+  };
+  return !forEachListToken(list, differs);
+}
+
+/// RFC 9110's tchar: the bytes of methods and field names. A table, since
+/// every byte of every header name is checked.
+constexpr auto TokenChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = '0'; c <= '9'; ++c)
+    table[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c)
+    table[c] = table[c - 'a' + 'A'] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~"))
+    table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
 bool isTokenChar(char c) noexcept {
-  return std::isalnum(static_cast<unsigned char>(c)) ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  return TokenChars[static_cast<unsigned char>(c)];
 }
 bool isToken(std::string_view text) noexcept {
   return !text.empty() && std::all_of(text.begin(), text.end(), isTokenChar);
 }
+// The checks of field values and targets, which see every byte of a head,
+// look at eight bytes at a time ("Bit Twiddling Hacks": hasless, haszero).
+constexpr std::uint64_t EachByte = 0x0101010101010101;
+/// Whether a byte of `word` is below `limit` (at most 0x80).
+constexpr bool hasByteBelow(std::uint64_t word, std::uint8_t limit) noexcept {
+  return (word - EachByte * limit) & ~word & EachByte * 0x80;
+}
+constexpr bool hasByte(std::uint64_t word, std::uint8_t value) noexcept {
+  return hasByteBelow(word ^ EachByte * value, 1);
+}
+/// Whether `badByte` holds for no byte of `text`. `badWord` flags the words
+/// of eight bytes that may hold such a byte, which are then looked at byte
+/// by byte; the last word overlaps the one before it, and a text shorter
+/// than a word is looked at byte by byte.
+template <class Word, class Byte>
+bool noneBad(std::string_view text, Word badWord, Byte badByte) noexcept {
+  if (text.size() < 8)
+    return std::none_of(text.begin(), text.end(), badByte);
+  for (std::size_t at = 0;; at += 8) {
+    at = std::min(at, text.size() - 8);
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + at, 8);
+    if (badWord(word) &&
+        std::any_of(text.begin() + at, text.begin() + at + 8, badByte))
+      return false;
+    if (at + 8 == text.size())
+      return true;
+  }
+}
+
 /// Field values and reason phrases: no control bytes but HTAB.
 bool isFieldText(std::string_view text) noexcept {
-  return std::none_of(text.begin(), text.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return (byte < 0x20 && byte != '\t') || byte == 0x7f;
-  });
+  return noneBad(
+      text,
+      [](std::uint64_t word) {
+        return hasByteBelow(word, 0x20) || hasByte(word, 0x7f);
+      },
+      [](char c) {
+        auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && byte != '\t') || byte == 0x7f;
+      });
 }
 /// Request targets: visible ASCII and obs-text, no spaces.
 bool isTargetText(std::string_view text) noexcept {
-  return !text.empty() && std::none_of(text.begin(), text.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return byte <= 0x20 || byte == 0x7f;
-  });
+  return !text.empty() && noneBad(
+                              text,
+                              [](std::uint64_t word) {
+                                return hasByteBelow(word, 0x21) ||
+                                       hasByte(word, 0x7f);
+                              },
+                              [](char c) {
+                                auto byte = static_cast<unsigned char>(c);
+                                return byte <= 0x20 || byte == 0x7f;
+                              });
 }
 
 /// "HTTP/1.0" or "HTTP/1.1" to its minor version.
@@ -164,12 +233,11 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
 }
 
 bool Headers::has_token(std::string_view name, std::string_view token) const {
-  bool found = false;
-  forEachToken(*this, name, [&](std::string_view each) {
-    found = equalsIgnoringCase(each, token);
-    return !found;
-  });
-  return found;
+  for (const Field &field : fields_)
+    if (equalsIgnoringCase(field.first, name) &&
+        listHasToken(field.second, token))
+      return true;
+  return false;
 }
 
 bool Request::keep_alive() const {
@@ -211,40 +279,153 @@ std::string_view reason_phrase(int status) noexcept {
 }
 
 namespace {
-/// The header lines, a Content-Length when `addLength`, the blank line
-/// and the body.
+/// The decimal digits of `value`, written into `buffer`.
+template <class Int, std::size_t N>
+std::string_view toDigits(char (&buffer)[N], Int value) {
+  char *end = std::to_chars(buffer, buffer + N, value).ptr;
+  return std::string_view(buffer, static_cast<std::size_t>(end - buffer));
+}
+
+/// Appends the decimal digits of `value`, with no temporary string.
+template <class Int> void appendNumber(std::string &out, Int value) {
+  char digits[24];
+  out += toDigits(digits, value);
+}
+
+void appendField(std::string &out, std::string_view name,
+                 std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+/// What writing a response needs to know of its fields, found in one pass.
+struct ResponseFields {
+  std::size_t bytes = 0; ///< of their lines
+  bool date = false;     ///< a Date field
+  bool length = false;   ///< a Content-Length or Transfer-Encoding field
+  bool close = false;    ///< "close" in a Connection field
+};
+
+ResponseFields scanFields(const Headers &headers) {
+  ResponseFields fields;
+  for (const Headers::Field &field : headers) {
+    std::string_view name = field.first;
+    fields.bytes += name.size() + field.second.size() + 4;
+    switch (name.size()) { // most names are none of these: compare no bytes
+    case 4:
+      fields.date = fields.date || equalsIgnoringCase(name, "date");
+      break;
+    case 10:
+      fields.close = fields.close || (equalsIgnoringCase(name, "connection") &&
+                                      listHasToken(field.second, "close"));
+      break;
+    case 14:
+    case 17:
+      fields.length = fields.length ||
+                      equalsIgnoringCase(name, "content-length") ||
+                      equalsIgnoringCase(name, "transfer-encoding");
+      break;
+    }
+  }
+  return fields;
+}
+
+/// Appends `response`: the status line, its fields, a Date field of value
+/// `date` and a Connection field of value `connection` unless these are
+/// empty, a Content-Length field where a body may be and its fields give
+/// neither a length nor a coding, the blank line, and the body when
+/// `withBody`. The size is counted first, so that `out` grows once and
+/// the pieces are copied into place.
+void appendResponse(std::string &out, const Response &response,
+                    const ResponseFields &fields, std::string_view date,
+                    std::string_view connection, bool withBody) {
+  char version[12], status[12], length[24];
+  std::string_view versionText = toDigits(version, response.minor_version);
+  std::string_view statusText = toDigits(status, response.status);
+  std::string_view reason = response.reason.empty()
+                                ? reason_phrase(response.status)
+                                : std::string_view(response.reason);
+  bool addLength = !fields.length && !hasNoBody(response.status, false);
+  std::string_view lengthText =
+      addLength ? toDigits(length, response.body.size()) : std::string_view();
+  std::string_view body = withBody ? response.body : std::string_view();
+
+  std::size_t size = 7 + versionText.size() + 1 + statusText.size() + 1 +
+                     reason.size() + 2 + fields.bytes + 2 + body.size();
+  if (!date.empty())
+    size += 6 + date.size() + 2;
+  if (!connection.empty())
+    size += 12 + connection.size() + 2;
+  if (addLength)
+    size += 16 + lengthText.size() + 2;
+  std::size_t start = out.size();
+  out.resize(start + size);
+  char *at = out.data() + start;
+  auto put = [&at](std::string_view piece) {
+    if (!piece.empty()) // an empty one's data() may be null
+      std::memcpy(at, piece.data(), piece.size());
+    at += piece.size();
+  };
+  auto putField = [&put](std::string_view name, std::string_view value) {
+    put(name);
+    put(": ");
+    put(value);
+    put("\r\n");
+  };
+  put("HTTP/1.");
+  put(versionText);
+  put(" ");
+  put(statusText);
+  put(" ");
+  put(reason);
+  put("\r\n");
+  for (const Headers::Field &field : response.headers)
+    putField(field.first, field.second);
+  if (!date.empty())
+    putField("date", date);
+  if (!connection.empty())
+    putField("connection", connection);
+  if (addLength)
+    putField("content-length", lengthText);
+  put("\r\n");
+  put(body);
+}
+
+/// The header lines, a Content-Length when `addLength` and the fields give
+/// neither a length nor a coding, the blank line and the body.
 void appendFieldsAndBody(std::string &out, const Headers &headers,
                          const std::string &body, bool addLength) {
-  for (const Headers::Field &field : headers) {
-    out += field.first;
-    out += ": ";
-    out += field.second;
+  for (const Headers::Field &field : headers)
+    appendField(out, field.first, field.second);
+  if (addLength && !headers.contains("content-length") &&
+      !headers.contains("transfer-encoding")) {
+    out += "content-length: ";
+    appendNumber(out, body.size());
     out += "\r\n";
   }
-  if (addLength && !headers.contains("content-length") &&
-      !headers.contains("transfer-encoding"))
-    out += "content-length: " + std::to_string(body.size()) + "\r\n";
   out += "\r\n";
   out += body;
 }
 } // namespace
 
 std::string serialize(const Request &request) {
-  std::string out = request.method + " " + request.target + " HTTP/1." +
-                    std::to_string(request.minor_version) + "\r\n";
+  std::string out;
+  out += request.method;
+  out += ' ';
+  out += request.target;
+  out += " HTTP/1.";
+  appendNumber(out, request.minor_version);
+  out += "\r\n";
   appendFieldsAndBody(out, request.headers, request.body,
                       !request.body.empty());
   return out;
 }
 
 std::string serialize(const Response &response) {
-  std::string out = "HTTP/1." + std::to_string(response.minor_version) + " " +
-                    std::to_string(response.status) + " ";
-  out += response.reason.empty() ? reason_phrase(response.status)
-                                 : std::string_view(response.reason);
-  out += "\r\n";
-  appendFieldsAndBody(out, response.headers, response.body,
-                      !hasNoBody(response.status, false));
+  std::string out;
+  appendResponse(out, response, scanFields(response.headers), {}, {}, true);
   return out;
 }
 
@@ -297,7 +478,8 @@ void MessageParser::next() {
   stage_ = Stage::StartLine;
   head_size_ = 0;
   remaining_ = 0;
-  parse();
+  if (!buffer_.empty()) // the start of a pipelined message
+    parse();
 }
 
 bool MessageParser::fail(Error error) {
@@ -344,8 +526,9 @@ bool MessageParser::startLine(std::string_view line) {
     std::optional<int> minor = parseVersion(line.substr(second + 1));
     if (!isToken(method) || !isTargetText(target) || !minor)
       return fail(Error::MalformedStartLine);
-    method_ = method;
-    target_ = target;
+    // Appended: they are empty here, and append() does less than assign().
+    method_.append(method);
+    target_.append(target);
     minor_version_ = *minor;
     return true;
   }
@@ -361,7 +544,7 @@ bool MessageParser::startLine(std::string_view line) {
     return fail(Error::MalformedStartLine);
   minor_version_ = *minor;
   status_ = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
-  reason_ = reason;
+  reason_.append(reason);
   return true;
 }
 
@@ -541,12 +724,9 @@ void MessageParser::parse() {
 } // namespace detail
 
 Request RequestParser::take() {
-  Request request;
-  request.method = std::move(method_);
-  request.target = std::move(target_);
-  request.minor_version = minor_version_;
-  request.headers = std::move(headers_);
-  request.body = std::move(body_);
+  // Each member made once, not defaulted ("GET", "/") and then assigned.
+  Request request{std::move(method_), std::move(target_), minor_version_,
+                  std::move(headers_), std::move(body_)};
   next();
   return request;
 }
@@ -709,16 +889,45 @@ constexpr auto LingerTime = std::chrono::seconds(2);
 /// Connections accepted in one poll before letting them run.
 constexpr int AcceptsPerPoll = 128;
 
-/// An IMF-fixdate for the Date header: "Sun, 06 Nov 1994 08:49:37 GMT".
-std::string httpDate() {
+/// The IMF-fixdate of the current second for the Date header, "Sun, 06
+/// Nov 1994 08:49:37 GMT". It is formatted once a second per thread: a
+/// gmtime_r() and a strftime() per response cost more than the rest of a
+/// small response's head. The names are spelled here, not by strftime(),
+/// whose %a and %b follow the locale.
+std::string_view httpDate() {
+  struct Cache {
+    std::time_t second = -1;
+    char text[32];
+  };
+  thread_local Cache cache;
   std::time_t now = std::time(nullptr);
-  std::tm utc;
-  gmtime_r(&now, &utc);
-  char text[40];
-  std::size_t size =
-      std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
-  return std::string(text, size);
+  if (now != cache.second) {
+    static constexpr char Days[] = "SunMonTueWedThuFriSat";
+    static constexpr char Months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    std::tm utc;
+    gmtime_r(&now, &utc);
+    auto two = [](char *at, int value) {
+      at[0] = static_cast<char>('0' + value / 10 % 10);
+      at[1] = static_cast<char>('0' + value % 10);
+    };
+    char *text = cache.text;
+    std::memcpy(text, "Sun, 00 Jan 0000 00:00:00 GMT", 29);
+    std::memcpy(text, Days + 3 * utc.tm_wday, 3);
+    two(text + 5, utc.tm_mday);
+    std::memcpy(text + 8, Months + 3 * utc.tm_mon, 3);
+    two(text + 12, (1900 + utc.tm_year) / 100);
+    two(text + 14, (1900 + utc.tm_year) % 100);
+    two(text + 17, utc.tm_hour);
+    two(text + 20, utc.tm_min);
+    two(text + 23, utc.tm_sec);
+    cache.second = now;
+  }
+  return std::string_view(cache.text, 29);
 }
+
+/// A connection's output buffer is kept for the next response unless a
+/// large one made it this large.
+constexpr std::size_t MaxKeptOutput = 64 * 1024;
 
 /// One client connection: read a request, run the handler, write the
 /// response, and again while the connection is kept alive.
@@ -766,13 +975,11 @@ private:
   /// Reads until a request is complete (true), or pending (false). A
   /// connection that ends, fails or times out between requests closes.
   bool readRequest(Context &cx) {
-    if (!timer_)
-      timer_.emplace(Clock::now() + shared_->options.read_timeout);
     ParseStatus status = parser_.status();
     while (status == ParseStatus::Incomplete) {
       Poll<net::Result<std::size_t>> received = stream_.poll_read(cx, chunk());
       if (received.is_pending()) {
-        if (timer_->poll(cx).is_pending())
+        if (!readTimedOut(cx))
           return false;
         stage_ = Stage::Closed;
         return true;
@@ -783,7 +990,7 @@ private:
       }
       status = parser_.feed(std::string_view(chunk_.get(), *received.value()));
     }
-    timer_.reset();
+    has_deadline_ = false; // the next request's time starts when it waits
     if (status == ParseStatus::Failed) {
       head_request_ = false;
       close_ = true;
@@ -802,6 +1009,36 @@ private:
       failed();
     }
     return true;
+  }
+
+  /// Whether the request being read is overdue, called when the read waits;
+  /// if not, the task is woken by then. The first wait of a request sets
+  /// its deadline. The connection's one Sleep stays armed from request to
+  /// request and is moved only when it fires before the deadline, so that
+  /// a request costs no update of the reactor's timer heap (nor its lock):
+  /// the Sleep, armed with this task's waker (only its task polls a
+  /// Connection), need not be polled again before its own deadline.
+  bool readTimedOut(Context &cx) {
+    Clock::time_point now = Clock::now();
+    if (!has_deadline_) {
+      deadline_ = now + shared_->options.read_timeout;
+      has_deadline_ = true;
+    }
+    for (;;) {
+      if (!timer_) {
+        timer_.emplace(deadline_);
+        timer_armed_ = false;
+      } else if (timer_armed_ && now < timer_->deadline()) {
+        return false;
+      }
+      if (timer_->poll(cx).is_pending()) {
+        timer_armed_ = true;
+        return false;
+      }
+      if (deadline_ <= now)
+        return true;
+      timer_.reset(); // fired for an earlier request: re-arm
+    }
   }
 
   /// Polls the handler's future; true once it gave a response.
@@ -827,18 +1064,22 @@ private:
     respond(Response::text(500, "internal server error\n"));
   }
 
-  void respond(Response response) {
-    if (!response.headers.contains("date"))
-      response.headers.add("date", httpDate());
-    if (response.headers.has_token("connection", "close"))
+  /// Serializes `response` into out_, whose capacity is reused, with the
+  /// Date and Connection fields the server owes.
+  void respond(const Response &response) {
+    ResponseFields fields = scanFields(response.headers);
+    std::string_view connection;
+    if (fields.close)
       close_ = true;
     else if (close_)
-      response.headers.add("connection", "close");
+      connection = "close";
     else if (keep_alive_1_0_)
-      response.headers.add("connection", "keep-alive");
-    out_ = serialize(response);
-    if (head_request_) // the headers of a GET, without its body
-      out_.resize(out_.size() - response.body.size());
+      connection = "keep-alive";
+    out_.clear();
+    // A HEAD gets the head of a GET, without its body.
+    appendResponse(out_, response, fields,
+                   fields.date ? std::string_view() : httpDate(), connection,
+                   !head_request_);
     written_ = 0;
     stage_ = Stage::Writing;
   }
@@ -855,13 +1096,15 @@ private:
       }
       written_ += *sent.value();
     }
-    out_.clear();
+    if (out_.capacity() > MaxKeptOutput)
+      out_ = std::string();
     if (!close_) {
       stage_ = Stage::Reading;
       return true;
     }
     (void)stream_.shutdown(net::Shutdown::Write);
     timer_.emplace(Clock::now() + LingerTime);
+    timer_armed_ = false;
     stage_ = Stage::Lingering;
     return true;
   }
@@ -888,6 +1131,9 @@ private:
   std::unique_ptr<char[]> chunk_; // the read buffer
   Stage stage_ = Stage::Reading;
   std::optional<Sleep> timer_; // read timeout, then linger time
+  bool timer_armed_ = false;   // polled (pending) with this task's waker
+  Clock::time_point deadline_; // of the request being read
+  bool has_deadline_ = false;  // whether its read has waited yet
   std::optional<Async<Response>> handling_;
   bool head_request_ = false;
   bool close_ = false;

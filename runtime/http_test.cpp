@@ -9,12 +9,18 @@
 #include "corofy/join.hpp"
 #include "corofy/timer.hpp"
 
+// net_test.cpp, in the same program, replaces operator new.
+#define COROFY_ALLOC_COUNTER_READ_ONLY
+#include "alloc_counter.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -48,6 +54,7 @@ using corofy::net::SocketAddr;
 using corofy::net::TcpListener;
 using corofy::net::TcpStream;
 using corofy::testing::openFds;
+using corofy::testing::Trigger;
 using corofy::testing::Watchdog;
 using namespace std::chrono_literals;
 
@@ -397,6 +404,37 @@ TEST(RequestParserTest, MalformedRequestsAreErrors) {
 // Headers, URLs and serialization
 //===----------------------------------------------------------------------===//
 
+TEST(RequestParserTest, EveryByteOfValuesAndTargetsIsChecked) {
+  // The checks look at eight bytes at a time: a bad byte is found at any
+  // place in a long value, an allowed one passes at any place.
+  const std::string Long = "abcdefghijklmnopqrstuvwxyz0123";
+  auto Parse = [](const std::string &Target, const std::string &Value) {
+    RequestParser Parser;
+    (void)Parser.feed("GET /" + Target + " HTTP/1.1\r\nX: " + Value +
+                      "\r\n\r\n");
+    return Parser.status() == ParseStatus::Complete ? std::error_code()
+                                                    : Parser.error();
+  };
+  for (std::size_t At = 0; At != Long.size(); ++At) {
+    std::string Value = Long, Target = Long;
+    for (char Bad : {'\x01', '\x1f', '\x7f', '\0'}) {
+      Value[At] = Target[At] = Bad;
+      EXPECT_EQ(Parse(Long, Value), Error::MalformedHeader) << At;
+      EXPECT_EQ(Parse(Target, Long), Error::MalformedStartLine) << At;
+    }
+    Target[At] = ' ';
+    EXPECT_EQ(Parse(Target, Long), Error::MalformedStartLine) << At;
+    for (char Good : {'\t', '\x80', '\xff', ' '}) {
+      Value[At] = Good;
+      EXPECT_EQ(Parse(Long, Value), std::error_code()) << At;
+    }
+    for (char Good : {'\x21', '\x7e', '\x80', '\xff'}) {
+      Target[At] = Good;
+      EXPECT_EQ(Parse(Target, Long), std::error_code()) << At;
+    }
+  }
+}
+
 TEST(HeadersTest, NamesIgnoreCaseAndListsHoldTokens) {
   Headers H;
   H.add("Connection", "keep-alive, Upgrade");
@@ -617,6 +655,43 @@ TEST_F(ServerTest, AnswersHeadWithTheHeadersOfGet) {
   EXPECT_TRUE(Received.ends_with("\r\n\r\n")) << Received;
 }
 
+/// The seconds since the epoch of an IMF-fixdate, or -1 when `Text` is not
+/// one.
+std::time_t parseHttpDate(std::string_view Text) {
+  std::string Copy(Text);
+  std::tm Utc{};
+  const char *End = ::strptime(Copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &Utc);
+  if (Copy.size() != 29 || !End || *End != '\0')
+    return -1;
+  return ::timegm(&Utc);
+}
+
+TEST_F(ServerTest, TheDateHeaderIsTheCurrentSecond) {
+  TcpStream Stream = connect();
+  ResponseParser Parser;
+  auto Date = [&] {
+    EXPECT_TRUE(Rt.block_on(Stream.write_all("GET /d HTTP/1.1\r\n\r\n")));
+    EXPECT_EQ(readResponse(Stream, Parser), ParseStatus::Complete);
+    Response R = Parser.take();
+    std::optional<std::string_view> Text = R.headers.get("date");
+    EXPECT_TRUE(Text);
+    std::time_t Parsed = Text ? parseHttpDate(*Text) : -1;
+    EXPECT_NE(Parsed, -1) << Text.value_or("no date");
+    EXPECT_LE(std::abs(Parsed - std::time(nullptr)), 2) << Parsed;
+    return Parsed;
+  };
+  // On one connection, so on one thread of the server: the date follows
+  // the clock from one second to the next.
+  std::time_t First = Date();
+  std::time_t Later = First;
+  for (int I = 0; I != 50 && Later == First; ++I) {
+    Rt.block_on(corofy::sleep_for(50ms));
+    Later = Date();
+  }
+  EXPECT_GT(Later, First);
+  EXPECT_LE(Later, First + 3);
+}
+
 TEST_F(ServerTest, ClientsDroppingMidRequestDoNotDisturbOthers) {
   // One waits for a slow response and resets the connection; one sends
   // half a request and closes; one connects and closes at once.
@@ -656,6 +731,118 @@ TEST(ServerTimeoutTest, ClosesConnectionsThatSendNothing) {
   ASSERT_TRUE(N);
   EXPECT_EQ(*N, 0u);
   EXPECT_GE(std::chrono::steady_clock::now() - Start, 90ms);
+}
+
+TEST(ServerTimeoutTest, TheTimeoutCountsFromTheLastRequest) {
+  Watchdog W("read timeout after requests");
+  Runtime Rt;
+  Result<TcpListener> Listener = TcpListener::bind("127.0.0.1:0");
+  ASSERT_TRUE(Listener);
+  SocketAddr Address = Listener->local_addr();
+  Rt.spawn(corofy::http::serve(std::move(*Listener), testHandler,
+                               ServerOptions{.read_timeout = 200ms}));
+  TcpStream Stream = Rt.block_on(TcpStream::connect(Address)).value();
+  std::array<char, 4096> Buffer;
+  auto Get = [&](std::string Target) {
+    ASSERT_TRUE(
+        Rt.block_on(Stream.write_all("GET " + Target + " HTTP/1.1\r\n\r\n")));
+    ResponseParser Parser;
+    while (Parser.status() == ParseStatus::Incomplete) {
+      Result<std::size_t> N = Rt.block_on(Stream.read_some(Buffer));
+      ASSERT_TRUE(N && *N > 0) << "closed too early, before " << Target;
+      (void)Parser.feed(std::string_view(Buffer.data(), *N));
+    }
+    ASSERT_EQ(Parser.status(), ParseStatus::Complete);
+    EXPECT_EQ(Parser.take().status, 200) << Target;
+  };
+  // Each request gives the connection another 200 ms from its end: the
+  // last one comes 300 ms after the first.
+  Get("/t");
+  Rt.block_on(corofy::sleep_for(150ms));
+  Get("/t");
+  Rt.block_on(corofy::sleep_for(150ms));
+  Get("/t");
+  // The time a handler takes does not count either: the timer fires while
+  // this one sleeps, and the next request still finds the connection.
+  Get("/sleep/300");
+  Rt.block_on(corofy::sleep_for(100ms));
+  Get("/t");
+  auto Last = std::chrono::steady_clock::now();
+  Result<std::size_t> N = Rt.block_on(Stream.read_some(Buffer));
+  ASSERT_TRUE(N);
+  EXPECT_EQ(*N, 0u);
+  auto Idle = std::chrono::steady_clock::now() - Last;
+  EXPECT_GE(Idle, 190ms);
+  EXPECT_LT(Idle, 1s);
+}
+
+/// A blocking client on a thread of its own: connects, sends `Count`
+/// keep-alive GETs one after the other, each after the response to the
+/// last, and checks each response.
+void blockingGets(const SocketAddr &Address, int Count) {
+  int Fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(Fd, 0);
+  ASSERT_EQ(::connect(Fd, Address.native(), Address.native_size()), 0);
+  constexpr std::string_view Get = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  std::array<char, 4096> Buffer;
+  ResponseParser Parser;
+  for (int I = 0; I != Count; ++I) {
+    ASSERT_EQ(::send(Fd, Get.data(), Get.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(Get.size()));
+    while (Parser.status() == ParseStatus::Incomplete) {
+      ssize_t N = ::recv(Fd, Buffer.data(), Buffer.size(), 0);
+      ASSERT_GT(N, 0);
+      (void)Parser.feed(std::string_view(Buffer.data(), N));
+    }
+    ASSERT_EQ(Parser.status(), ParseStatus::Complete);
+    EXPECT_EQ(Parser.take().body, "hi");
+  }
+  ::close(Fd);
+}
+
+TEST(ServerAllocationTest, AKeepAliveRequestAllocatesLittle) {
+  if (!COROFY_COUNT_ALLOCATIONS)
+    GTEST_SKIP() << "the sanitizer's run time owns operator new";
+  Watchdog W("allocations per request");
+  // A current-thread runtime: the server's tasks run on this thread, the
+  // client on another, so this thread's count is the server's.
+  Runtime Rt;
+  constexpr int Warmup = 10, Measured = 200;
+  std::vector<long> Counts;
+  Counts.reserve(Warmup + Measured);
+  // Notes the count at each request and answers without allocating, but
+  // for the box of its future.
+  auto Handler = [&Counts](Request) -> Async<Response> {
+    Counts.push_back(corofy::testing::Allocations);
+    Response R;
+    R.body = "hi";
+    return corofy::Ready<Response>(std::move(R));
+  };
+  Result<TcpListener> Listener = TcpListener::bind("127.0.0.1:0");
+  ASSERT_TRUE(Listener);
+  SocketAddr Address = Listener->local_addr();
+  Rt.spawn(corofy::http::serve(std::move(*Listener), Handler));
+  Trigger Done;
+  std::thread Client([&] {
+    blockingGets(Address, Warmup + Measured);
+    Done.fire();
+  });
+  Rt.block_on(Done.wait());
+  Client.join();
+  ASSERT_EQ(Counts.size(), std::size_t(Warmup + Measured));
+
+  // From one handler call to the next: reading and parsing a request,
+  // writing the response to the one before, the handler's box. What the
+  // request and the box need is one allocation each (the request's header
+  // list and the Async); the rest must reuse the connection's buffers.
+  std::vector<long> PerRequest;
+  for (int I = Warmup; I != Warmup + Measured; ++I)
+    PerRequest.push_back(Counts[I] - Counts[I - 1]);
+  long Total = Counts.back() - Counts[Warmup - 1];
+  std::nth_element(PerRequest.begin(), PerRequest.begin() + Measured / 2,
+                   PerRequest.end());
+  EXPECT_LE(PerRequest[Measured / 2], 2) << "the median";
+  EXPECT_LE(Total, 2 * Measured + Measured / 10) << "in all";
 }
 
 //===----------------------------------------------------------------------===//

@@ -4,9 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Each socket call runs inside IoRegistration::poll_io(): the call is
-// retried on EINTR, EAGAIN hands the task back to the reactor until the
-// next edge, and every other errno becomes the error of a Result.
+// Each socket call runs inside IoRegistration::poll_io() (or, for recv()
+// and send(), its loop spelled out in pollTransfer()): the call is retried
+// on EINTR, EAGAIN hands the task back to the reactor until the next edge,
+// and every other errno becomes the error of a Result.
 //
 //===----------------------------------------------------------------------===//
 
@@ -389,6 +390,12 @@ Poll<Connect::Output> Connect::poll(Context &cx) {
 namespace {
 /// Runs `transfer` (one recv() or send() of `size` bytes) once the socket is
 /// ready for `interest`: again on EINTR, after the next edge on EAGAIN.
+///
+/// A transfer of fewer bytes than asked for emptied the receive buffer (or
+/// filled the send buffer), so the next call would say EAGAIN: the
+/// readiness is forgotten at once and the next poll waits for the edge of
+/// new data (or room) instead, sparing that syscall, as Tokio and Asio do.
+/// An edge that came in between keeps it (see clear_readiness()).
 template <class Transfer>
 Poll<Result<std::size_t>> pollTransfer(std::optional<IoRegistration> &io,
                                        int fd, Context &cx, Interest interest,
@@ -398,17 +405,23 @@ Poll<Result<std::size_t>> pollTransfer(std::optional<IoRegistration> &io,
     return Poll<Output>::ready(std::size_t(0));
   if (std::error_code error = registerOnce(io, fd, Interest::ReadWrite))
     return Poll<Output>::ready(error);
-  return io->poll_io(cx, interest, [&]() -> std::optional<Output> {
-    for (;;) {
-      ssize_t done = transfer();
-      if (done >= 0)
-        return Output(static_cast<std::size_t>(done));
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
-        return std::nullopt;
-      if (errno != EINTR)
-        return Output(lastError());
+  for (;;) {
+    Poll<Readiness> ready = io->poll_ready(cx, interest);
+    if (ready.is_pending())
+      return Poll<Output>::pending();
+    ssize_t done;
+    do
+      done = transfer();
+    while (done < 0 && errno == EINTR);
+    if (done >= 0) {
+      if (done > 0 && static_cast<std::size_t>(done) < size)
+        io->clear_readiness(ready.value());
+      return Poll<Output>::ready(static_cast<std::size_t>(done));
     }
-  });
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      return Poll<Output>::ready(lastError());
+    io->clear_readiness(ready.value());
+  }
 }
 } // namespace
 

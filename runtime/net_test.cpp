@@ -325,6 +325,20 @@ TEST_F(StreamPairTest, ReadFillsTheBufferAcrossSegmentsAndStopsShortAtTheEnd) {
   EXPECT_EQ(readFull(C.Server, 10), "0123456789");
 }
 
+TEST_F(StreamPairTest, AShortReadWaitsForTheNextEdgeNotForEagain) {
+  // Fewer bytes than the buffer holds emptied the socket: the next read
+  // waits for the reactor's next edge instead of calling recv() to hear
+  // EAGAIN. So it is pending even when bytes came that the reactor has
+  // not seen yet; their edge then wakes it.
+  ASSERT_EQ(::send(C.Server.fd(), "ab", 2, 0), 2);
+  EXPECT_EQ(readSome(C.Client, 16), "ab");
+  ASSERT_EQ(::send(C.Server.fd(), "cd", 2, 0), 2);
+  std::string Buffer(16, '\0');
+  ReadSome Reading = C.Client.read_some(Buffer);
+  ASSERT_TRUE(pollOnce(Rt, Reading)) << "no edge seen since the short read";
+  EXPECT_EQ(received(Rt.block_on(Reading), Buffer), "cd");
+}
+
 TEST_F(StreamPairTest, ShutdownEndsOneDirectionOnly) {
   ASSERT_TRUE(C.Client.shutdown());
   EXPECT_EQ(readSome(C.Server), "") << "end of stream";

@@ -287,6 +287,41 @@ TEST(IoRegistrationTest, ATaskSleepsUntilItsFdIsReadable) {
   }
 }
 
+/// ReadByte, then blocks its thread for `Busy`: a task that runs long.
+struct ReadByteThenBlock {
+  using Output = char;
+  ReadByte Read;
+  std::chrono::milliseconds Busy;
+  Poll<char> poll(Context &Cx) {
+    Poll<char> Polled = Read.poll(Cx);
+    if (Polled.is_ready())
+      std::this_thread::sleep_for(Busy);
+    return Polled;
+  }
+};
+
+TEST(IoRegistrationTest, ABusyWorkerDoesNotHoldUpTheOthersIo) {
+  // A task that I/O woke and that then runs long keeps its worker; the
+  // other worker still watches the reactor, and runs the next task an
+  // event wakes long before the first is done.
+  Watchdog W("busy worker");
+  Runtime Rt(Runtime::Options{2});
+  Pipe Slow, Fast;
+  int SlowPolls = 0, FastPolls = 0;
+  auto SlowTask =
+      Rt.spawn(ReadByteThenBlock{ReadByte{Slow.Read, {}, &SlowPolls}, 600ms});
+  auto FastTask = Rt.spawn(ReadByte{Fast.Read, {}, &FastPolls});
+  std::this_thread::sleep_for(50ms); // both wait for their byte
+  ASSERT_TRUE(Slow.put('s'));
+  std::this_thread::sleep_for(50ms); // a worker is in the slow task
+  auto Start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(Fast.put('f'));
+  EXPECT_EQ(Rt.block_on(FastTask), 'f');
+  EXPECT_LT(std::chrono::steady_clock::now() - Start, 300ms)
+      << "the fast task waited for the slow one's worker";
+  EXPECT_EQ(Rt.block_on(SlowTask), 's');
+}
+
 TEST_F(ReactorTest, MovingAnIoRegistrationKeepsIt) {
   IoRegistration A(R, P.Read, Interest::Readable);
   IoRegistration B(std::move(A));
