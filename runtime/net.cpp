@@ -409,6 +409,8 @@ Poll<Result<std::size_t>> pollTransfer(std::optional<IoRegistration> &io,
     Poll<Readiness> ready = io->poll_ready(cx, interest);
     if (ready.is_pending())
       return Poll<Output>::pending();
+    if (ready.value().is_shut_down()) // as poll_io() does
+      return Poll<Output>::ready(make_error_code(ReactorError::ShutDown));
     ssize_t done;
     do
       done = transfer();
