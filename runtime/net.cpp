@@ -4,10 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Each socket call runs inside IoRegistration::poll_io() (or, for recv()
-// and send(), its loop spelled out in pollTransfer()): the call is retried
-// on EINTR, EAGAIN hands the task back to the reactor until the next edge,
-// and every other errno becomes the error of a Result.
+// Each socket call runs inside IoRegistration::poll_io(): the call is
+// retried on EINTR, EAGAIN hands the task back to the reactor until the
+// next edge, and every other errno becomes the error of a Result.
 //
 //===----------------------------------------------------------------------===//
 
@@ -405,25 +404,22 @@ Poll<Result<std::size_t>> pollTransfer(std::optional<IoRegistration> &io,
     return Poll<Output>::ready(std::size_t(0));
   if (std::error_code error = registerOnce(io, fd, Interest::ReadWrite))
     return Poll<Output>::ready(error);
-  for (;;) {
-    Poll<Readiness> ready = io->poll_ready(cx, interest);
-    if (ready.is_pending())
-      return Poll<Output>::pending();
-    if (ready.value().is_shut_down()) // as poll_io() does
-      return Poll<Output>::ready(make_error_code(ReactorError::ShutDown));
-    ssize_t done;
-    do
-      done = transfer();
-    while (done < 0 && errno == EINTR);
-    if (done >= 0) {
-      if (done > 0 && static_cast<std::size_t>(done) < size)
-        io->clear_readiness(ready.value());
-      return Poll<Output>::ready(static_cast<std::size_t>(done));
-    }
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return Poll<Output>::ready(lastError());
-    io->clear_readiness(ready.value());
-  }
+  return io->poll_io(
+      cx, interest,
+      [&]() -> std::optional<Output> {
+        for (;;) {
+          ssize_t done = transfer();
+          if (done >= 0)
+            return Output(static_cast<std::size_t>(done));
+          if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return std::nullopt;
+          if (errno != EINTR)
+            return Output(lastError());
+        }
+      },
+      [size](const Output &result) {
+        return result && *result != 0 && *result < size;
+      });
 }
 } // namespace
 

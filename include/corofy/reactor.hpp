@@ -260,6 +260,11 @@ public:
   /// Deregisters now (the destructor then does nothing).
   void deregister() noexcept;
 
+  /// The default of poll_io()'s `drained`: the fd may still be ready.
+  struct NeverDrained {
+    bool operator()(const auto &) const noexcept { return false; }
+  };
+
   /// Runs the non-blocking operation `op` once the fd is ready for
   /// `interest`. `op` returns std::optional<R>: a value when it did
   /// something (or failed for good), std::nullopt when the syscall said
@@ -267,9 +272,12 @@ public:
   /// task sleeps until the next edge. Once the reactor has shut down, it
   /// yields R(ReactorError::ShutDown) without running `op` when R converts
   /// from std::error_code (net::Result does), else throws it as a
-  /// std::system_error.
-  template <class Op>
-  auto poll_io(Context &cx, Interest interest, Op &&op)
+  /// std::system_error. When `drained(result)` says the operation left the
+  /// fd not ready (a recv() that filled less than its buffer), the
+  /// readiness is cleared at once, so the next poll waits for the next edge
+  /// instead of making a syscall that would say EAGAIN.
+  template <class Op, class Drained = NeverDrained>
+  auto poll_io(Context &cx, Interest interest, Op &&op, Drained drained = {})
       -> Poll<typename std::invoke_result_t<Op &>::value_type> {
     using R = typename std::invoke_result_t<Op &>::value_type;
     for (;;) {
@@ -283,8 +291,11 @@ public:
         else
           throw std::system_error(error);
       }
-      if (std::optional<R> result = op())
+      if (std::optional<R> result = op()) {
+        if (drained(std::as_const(*result)))
+          clear_readiness(ready.value());
         return Poll<R>::ready(std::move(*result));
+      }
       clear_readiness(ready.value());
     }
   }
