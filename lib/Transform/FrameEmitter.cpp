@@ -2733,16 +2733,15 @@ std::string Emitter::pollText(bool Inline) {
   std::string Out;
   llvm::raw_string_ostream OS(Out);
   const auto *Body = cast<CompoundStmt>(C.Function->getBody());
+  // Without a wait the body never polls a child with the context.
+  bool Waits = llvm::any_of(
+      States, [](const State &S) { return !S.ResumeLabel.empty(); });
   std::string Signature =
       "corofy::Poll<" + OutputText + "> " +
       (Inline ? std::string("poll")
               : FrameClass + templateArgsText() + "::poll") +
-      "(corofy::Context &" + ContextVar + ")";
-  // Without a wait the body never polls a child with the context.
-  if (llvm::none_of(States,
-                    [](const State &S) { return !S.ResumeLabel.empty(); }))
-    Signature.insert(Signature.find("(corofy::Context") + 1,
-                     "[[maybe_unused]] ");
+      "(" + (Waits ? "" : "[[maybe_unused]] ") + "corofy::Context &" +
+      ContextVar + ")";
   if (!Inline) {
     if (C.Template)
       OS << text(C.Template->getTemplateParameters()->getSourceRange())
@@ -3001,9 +3000,10 @@ FrameText Emitter::emit() {
     std::string BeforeFunction, AfterFunction;
     if (!callsItselfUndeclared(C.Function))
       BeforeFunction = classText() + "\n" + pollText(/*Inline=*/false);
-    else if (!C.Template)
-      BeforeFunction = classText(), AfterFunction = pollText(/*Inline=*/false);
-    else {
+    else if (!C.Template) {
+      BeforeFunction = classText();
+      AfterFunction = pollText(/*Inline=*/false);
+    } else {
       BeforeFunction =
           text(C.Template->getTemplateParameters()->getSourceRange()) +
           "\nclass " + FrameClass + ";\n";

@@ -28,11 +28,16 @@ template <class T> static const T *lastStmtIf(const CFGBlock &Block) {
   return nullptr;
 }
 
+/// Whether \p Block is the dispatch of a try block to its handlers.
+static bool isTryDispatch(const CFGBlock &Block) {
+  return isa_and_nonnull<CXXTryStmt>(Block.getTerminatorStmt());
+}
+
 /// Whether \p Block's edge to the exit is an exception leaving the body:
 /// one a call may throw, or one no handler of a try block caught. Those are
 /// not drawn: any poll may throw.
 static bool leavesByException(const CFGBlock &Block) {
-  if (isa_and_nonnull<CXXTryStmt>(Block.getTerminatorStmt()))
+  if (isTryDispatch(Block))
     return true;
   // A call's block ends with the call and has its exceptional edge beside
   // the one to what follows.
@@ -89,9 +94,7 @@ std::vector<StateMachine::Transition> stateTransitions(const Coroutine &C) {
           // to the handlers in this poll.
           if (I + 1 == Current->size())
             for (const CFGBlock *Next : Current->succs())
-              if (Next &&
-                  isa_and_nonnull<CXXTryStmt>(Next->getTerminatorStmt()) &&
-                  Entered.insert(Next).second)
+              if (Next && isTryDispatch(*Next) && Entered.insert(Next).second)
                 Work.push_back({Next, 0});
         } else if (isa<ReturnStmt>(S)) {
           Add(From, "Done", "return at line " + Line(S));
