@@ -716,43 +716,32 @@ TEST_F(ServerTest, ClientsDroppingMidRequestDoNotDisturbOthers) {
   EXPECT_EQ(Fast->body, "GET /fast ");
 }
 
-TEST(ServerTimeoutTest, ClosesConnectionsThatSendNothing) {
-  Watchdog W("read timeout");
-  Runtime Rt;
-  Result<TcpListener> Listener = TcpListener::bind("127.0.0.1:0");
-  ASSERT_TRUE(Listener);
-  SocketAddr Address = Listener->local_addr();
-  Rt.spawn(corofy::http::serve(std::move(*Listener), testHandler,
-                               ServerOptions{.read_timeout = 100ms}));
-  TcpStream Stream = Rt.block_on(TcpStream::connect(Address)).value();
+/// A ServerTest whose tests start the server themselves, with the read
+/// timeout they check.
+class ServerTimeoutTest : public ServerTest {
+protected:
+  void SetUp() override {}
+};
+
+TEST_F(ServerTimeoutTest, ClosesConnectionsThatSendNothing) {
+  Watchdog Limit("read timeout");
+  startServer(ServerOptions{.read_timeout = 100ms});
+  TcpStream Stream = connect();
   auto Start = std::chrono::steady_clock::now();
-  std::array<char, 16> Buffer;
-  Result<std::size_t> N = Rt.block_on(Stream.read_some(Buffer));
-  ASSERT_TRUE(N);
-  EXPECT_EQ(*N, 0u);
+  ASSERT_TRUE(closedByServer(Stream));
   EXPECT_GE(std::chrono::steady_clock::now() - Start, 90ms);
 }
 
-TEST(ServerTimeoutTest, TheTimeoutCountsFromTheLastRequest) {
-  Watchdog W("read timeout after requests");
-  Runtime Rt;
-  Result<TcpListener> Listener = TcpListener::bind("127.0.0.1:0");
-  ASSERT_TRUE(Listener);
-  SocketAddr Address = Listener->local_addr();
-  Rt.spawn(corofy::http::serve(std::move(*Listener), testHandler,
-                               ServerOptions{.read_timeout = 200ms}));
-  TcpStream Stream = Rt.block_on(TcpStream::connect(Address)).value();
-  std::array<char, 4096> Buffer;
+TEST_F(ServerTimeoutTest, TheTimeoutCountsFromTheLastRequest) {
+  Watchdog Limit("read timeout after requests");
+  startServer(ServerOptions{.read_timeout = 200ms});
+  TcpStream Stream = connect();
   auto Get = [&](std::string Target) {
     ASSERT_TRUE(
         Rt.block_on(Stream.write_all("GET " + Target + " HTTP/1.1\r\n\r\n")));
     ResponseParser Parser;
-    while (Parser.status() == ParseStatus::Incomplete) {
-      Result<std::size_t> N = Rt.block_on(Stream.read_some(Buffer));
-      ASSERT_TRUE(N && *N > 0) << "closed too early, before " << Target;
-      (void)Parser.feed(std::string_view(Buffer.data(), *N));
-    }
-    ASSERT_EQ(Parser.status(), ParseStatus::Complete);
+    ASSERT_EQ(readResponse(Stream, Parser), ParseStatus::Complete)
+        << "closed too early, before " << Target;
     EXPECT_EQ(Parser.take().status, 200) << Target;
   };
   // Each request gives the connection another 200 ms from its end: the
@@ -768,9 +757,7 @@ TEST(ServerTimeoutTest, TheTimeoutCountsFromTheLastRequest) {
   Rt.block_on(corofy::sleep_for(100ms));
   Get("/t");
   auto Last = std::chrono::steady_clock::now();
-  Result<std::size_t> N = Rt.block_on(Stream.read_some(Buffer));
-  ASSERT_TRUE(N);
-  EXPECT_EQ(*N, 0u);
+  ASSERT_TRUE(closedByServer(Stream));
   auto Idle = std::chrono::steady_clock::now() - Last;
   EXPECT_GE(Idle, 190ms);
   EXPECT_LT(Idle, 1s);
