@@ -413,6 +413,9 @@ struct FrameObject {
   std::string Member;
   /// The statement that destroys it; empty when destruction is a no-op.
   std::string Destroy;
+  /// When not empty, a flag that says whether it has been made yet, for an
+  /// exception that leaves before it is sure to be: the states test it.
+  std::string Flag;
 };
 
 /// A temporary that an expression evaluated before a suspension point of
@@ -421,9 +424,11 @@ struct FrameObject {
 struct KeptTemporary {
   std::string Member;  // temps12_.temporary
   std::string Destroy; // empty when trivially destructible
-  /// For one made in a conditionally evaluated operand: the statement that
-  /// clears its flag before the expression runs (Destroy tests the flag).
+  /// For one with a destructor: the statement that clears its flag before
+  /// the expression runs. Destroy tests the flag when the temporary is made
+  /// on some paths only; otherwise Flag names it, for exceptions only.
   std::string Reset;
+  std::string Flag;
 };
 
 struct State {
@@ -521,7 +526,8 @@ private:
   void findTemporaries(const Expr *E, bool Conditional,
                        TemporaryList &Found) const;
   std::vector<KeptTemporary> keepTemporaries(const Expr *E, size_t Group);
-  std::string startTemporaries(const std::vector<KeptTemporary> &Kept);
+  std::string startTemporaries(const std::vector<KeptTemporary> &Kept,
+                               SourceLocation Loc);
   std::string dropTemporaries(const std::vector<KeptTemporary> &Kept);
   /// Expressions whose text now reads frame storage that lives until the
   /// end of the full-expression (besides waits): spilled operands, lowered
@@ -569,7 +575,9 @@ private:
     std::vector<std::string> Destroys;
     for (const FrameObject &Object : Live)
       if (!Object.Destroy.empty())
-        Destroys.push_back(Object.Destroy);
+        Destroys.push_back(Object.Flag.empty() ? Object.Destroy
+                                               : "if (" + Object.Flag + ") " +
+                                                     Object.Destroy);
     return Destroys;
   }
   FrameObject objectFor(const Member &M) const {
@@ -1321,7 +1329,8 @@ std::vector<std::string> Emitter::suspendLines(const WaitPoint &W,
   std::vector<std::string> Lines;
   // The future's temporaries are made with it, and outlive it.
   SmallVector<StringRef> Resets;
-  std::string Started = startTemporaries(Slot.Kept);
+  std::string Started =
+      startTemporaries(Slot.Kept, W.Future->getBeginLoc());
   StringRef(Started).split(Resets, '\n', -1, /*KeepEmpty=*/false);
   for (StringRef Reset : Resets)
     Lines.push_back(Reset.str());
@@ -2318,7 +2327,7 @@ void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
   const Expr *Value = E->IgnoreImplicit();
   QualType Type = Value->getType();
   // The operand's own temporaries are made before it, and outlive it.
-  Out += startTemporaries(keepTemporaries(Value, Group));
+  Out += startTemporaries(keepTemporaries(Value, Group), Value->getBeginLoc());
   Lowered.insert(E);
   Lowered.insert(Value);
   std::string Source = text(Value->getSourceRange());
@@ -2344,6 +2353,9 @@ void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
     Use = "std::move(" + Path + ")";
     Live.push_back(
         {Path, needsDestruction(Type) ? destroyCall(Path, Type) : ""});
+    // An exception before the next wait destroys it.
+    if (std::string Sync = syncState(Value->getEndLoc()); !Sync.empty())
+      Out += Sync + "\n";
   }
   R.ReplaceText(charRange(Value->getSourceRange(), SM, LangOpts), Use);
 }
@@ -2462,15 +2474,18 @@ std::vector<KeptTemporary> Emitter::keepTemporaries(const Expr *E,
     else
       Made += Printed + "(" + Init + ")";
     if (needsDestruction(Type)) {
+      // A flag says whether it was made: an exception can leave the
+      // expression after some of its temporaries were made and before
+      // others, in whatever order the compiler evaluates them.
+      std::string Flag;
+      addTemp(Group, "made", Ctx.BoolTy, false, Flag);
+      K.Reset = Flag + " = false;";
       K.Destroy = destroyCall(K.Member, Type);
-      if (Conditional) {
-        // Made on some paths only: a flag says whether it was.
-        std::string Flag;
-        addTemp(Group, "made", Ctx.BoolTy, false, Flag);
-        K.Reset = Flag + " = false;";
+      if (Conditional) // made on some paths only
         K.Destroy = "if (" + Flag + ") " + K.Destroy;
-        Made = "corofy::frame::made(" + Flag + ", " + Made + ")";
-      }
+      else // made by the time the expression completes
+        K.Flag = Flag;
+      Made = "corofy::frame::made(" + Flag + ", " + Made + ")";
     }
     // The glvalue the temporary was: an lvalue (of const type, when bound
     // to a const reference) or an xvalue.
@@ -2497,14 +2512,19 @@ std::vector<KeptTemporary> Emitter::keepTemporaries(const Expr *E,
 }
 
 /// Records \p Kept as alive; returns the statements that must run before
-/// the expression that makes them.
-std::string Emitter::startTemporaries(const std::vector<KeptTemporary> &Kept) {
+/// the expression that makes them (at \p Loc): their flags are cleared and
+/// the state index records them, so that an exception thrown before the
+/// coroutine reaches its next state destroys the ones already made.
+std::string Emitter::startTemporaries(const std::vector<KeptTemporary> &Kept,
+                                      SourceLocation Loc) {
   std::string Resets;
   for (const KeptTemporary &K : Kept) {
     if (!K.Reset.empty())
       Resets += K.Reset + "\n";
-    Live.push_back({K.Member, K.Destroy});
+    Live.push_back({K.Member, K.Destroy, K.Flag});
   }
+  if (std::string Sync = Resets.empty() ? "" : syncState(Loc); !Sync.empty())
+    Resets += Sync + "\n";
   return Resets;
 }
 
@@ -2605,11 +2625,15 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
   if (const auto *Binary = dyn_cast<BinaryOperator>(Bare);
       Binary && Binary->isLogicalOp() && containsWait(Binary->getRHS())) {
     lowerExpr(Binary->getLHS(), Group, Out);
-    Out += startTemporaries(keepTemporaries(Binary->getLHS(), Group));
+    Out += startTemporaries(keepTemporaries(Binary->getLHS(), Group),
+                            Binary->getLHS()->getBeginLoc());
     std::string Path;
     addTemp(Group, "cond", Ctx.BoolTy, false, Path);
     Out += Path + " = static_cast<bool>(" +
            text(Binary->getLHS()->getSourceRange()) + ");\n";
+    // Both paths leave in the state they enter in.
+    if (std::string Sync = syncState(Binary->getOperatorLoc()); !Sync.empty())
+      Out += Sync + "\n";
     Out += std::string("if (") + (Binary->getOpcode() == BO_LAnd ? "" : "!") +
            Path + ") {\n";
     Out += Branch(Binary->getRHS(), [&] {
@@ -2625,7 +2649,8 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
       Choice && (containsWait(Choice->getTrueExpr()) ||
                  containsWait(Choice->getFalseExpr()))) {
     lowerExpr(Choice->getCond(), Group, Out);
-    Out += startTemporaries(keepTemporaries(Choice->getCond(), Group));
+    Out += startTemporaries(keepTemporaries(Choice->getCond(), Group),
+                            Choice->getCond()->getBeginLoc());
     QualType Type = Bare->getType();
     bool Void = Type->isVoidType();
     bool Pointer = !Void && Bare->isLValue() && !Bare->refersToBitField();
@@ -2642,6 +2667,8 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
         return "::new (&" + Path + ") " + Printed + "(" + Source + ");\n";
       });
     };
+    if (std::string Sync = syncState(Choice->getQuestionLoc()); !Sync.empty())
+      Out += Sync + "\n";
     Out += "if (" + text(Choice->getCond()->getSourceRange()) + ") {\n";
     Out += Arm(Choice->getTrueExpr());
     Out += "} else {\n";
@@ -2654,6 +2681,8 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
       Live.push_back({Path, !Pointer && needsDestruction(Type)
                                 ? destroyCall(Path, Type)
                                 : ""});
+    if (std::string Sync = syncState(Choice->getEndLoc()); !Sync.empty())
+      Out += Sync + "\n";
     R.ReplaceText(charRange(Bare->getSourceRange(), SM, LangOpts), Use);
     Lowered.insert(Bare);
     return;
@@ -2674,9 +2703,11 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
     if (containsWait(Operands[I])) {
       lowerExpr(Operands[I], Group, Out);
       // What is left of the operand (mix(x, value) once its wait is done)
-      // is still evaluated before the next operand's wait.
+      // is still evaluated before the next operand's wait; a wait, && or ?:
+      // that was all of it left a read of the frame, which stays put.
       size_t Ignored;
-      if (LaterWait && !waitAt(Operands[I], Ignored))
+      const Expr *Left = Operands[I]->IgnoreImplicit()->IgnoreParens();
+      if (LaterWait && !waitAt(Operands[I], Ignored) && !Lowered.contains(Left))
         spill(Operands[I], Group, Out);
     } else if (LaterWait) {
       spill(Operands[I], Group, Out);

@@ -38,6 +38,7 @@ coroutine<std::string> pick(bool first) {
 // CHECK: union { bool [[MADE1:made[0-9]*]]; };
 // CHECK: [[T:temps[0-9]+_]].[[MADE1]] = false;
 // CHECK-NEXT: [[T]].[[MADE2:made[0-9]*]] = false;
+// CHECK-NEXT: state_ = State::Line{{[0-9_]+}};
 // CHECK-NEXT: ::new (&wait1_) auto(nameOf(first ? same(std::as_const(*corofy::frame::made([[T]].[[MADE1]], ::new (&[[T]].[[FIRST:temporary[0-9]*]]) auto(Tracked("first"))))) : same(std::as_const(*corofy::frame::made([[T]].[[MADE2]], ::new (&[[T]].[[SECOND:temporary[0-9]*]]) auto(Tracked("second")))))));
 // CHECK: if ([[T]].[[MADE2]]) std::destroy_at(&[[T]].[[SECOND]]);
 // CHECK-NEXT: if ([[T]].[[MADE1]]) std::destroy_at(&[[T]].[[FIRST]]);

@@ -71,11 +71,11 @@ coroutine<std::string> run() {
 // CHECK: union { int temporary{{[0-9]*}}; };
 // Each is made where the operand made it, and read as the glvalue the
 // operand was; the nested one first.
-// CHECK: ::new (&wait1_) auto(nameOf(std::as_const(*::new (&[[A:temps[0-9]+_.temporary[0-9]*]]) auto(Tracked("a")))));
+// CHECK: ::new (&wait1_) auto(nameOf(std::as_const(*corofy::frame::made({{temps[0-9]+_.made[0-9]*}}, ::new (&[[A:temps[0-9]+_.temporary[0-9]*]]) auto(Tracked("a"))))));
 // CHECK: ::new (&a) std::string(std::move(polled1).value());
 // CHECK-NEXT: }
 // CHECK-NEXT: std::destroy_at(&[[A]]);
-// CHECK: ::new (&wait2_) auto(nameOf(std::as_const(*::new (&[[B2:temps[0-9]+_.temporary[0-9]+]]) auto(renamed(std::as_const(*::new (&[[B1:temps[0-9]+_.temporary[0-9]+]]) auto(Tracked("b"))), "+")))));
+// CHECK: ::new (&wait2_) auto(nameOf(std::as_const(*corofy::frame::made({{temps[0-9]+_.made[0-9]*}}, ::new (&[[B2:temps[0-9]+_.temporary[0-9]+]]) auto(renamed(std::as_const(*corofy::frame::made({{temps[0-9]+_.made[0-9]*}}, ::new (&[[B1:temps[0-9]+_.temporary[0-9]+]]) auto(Tracked("b")))), "+"))))));
 // CHECK: std::destroy_at(&[[B2]]);
 // CHECK-NEXT: std::destroy_at(&[[B1]]);
 // CHECK: ::new (&wait6_) auto(valueOf(std::as_const(*::new (&{{temps[0-9]+_.temporary[0-9]*}}) auto(40 + 2))));
