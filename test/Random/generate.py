@@ -57,7 +57,13 @@ comma-separated list, to set aside a construct corofy mishandles for now):
 - jump-out-of-try: break and continue inside a try block that leave it
   (and the loop or switch around it);
 - loop-cond-waits: the waits of cond-waits in the condition of while and
-  for loops (not in a condition variable's initializer, nor in do loops).
+  for loops (not in a condition variable's initializer, nor in do loops);
+- expr-throws: a Tracked temporary that lives to the end of an expression
+  holding waits, and an exception thrown inside that expression before the
+  coroutine reaches a wait: `x = weigh(Tracked("w1"), @, @);` whose first
+  wait is on `Later<int>(thrown(...))`, and
+  `x = wait(Later<int>(weigh(Tracked("w2"), thrown(...), 1)));`
+  (thrown(v) throws v when v % 4 == 3).
 
 The last three are finer switches for constructs corofy got wrong (a
 discarded value left a read that -Werror rejects; a frame object of a try
@@ -90,7 +96,7 @@ EXTRA_POOL = ["result", "cx", "polled1", "polled2", "state_", "wait1_", "wait2_"
 MODULI = [7, 13, 101, 1009]
 # The constructs --without can leave out.
 FEATURES = ["cond-waits", "header-waits", "range-for", "try", "discarded-init-wait", "jump-out-of-try",
-            "loop-cond-waits"]
+            "loop-cond-waits", "expr-throws"]
 # What a handler catches: the thrown types are int and const char * ("str").
 CAUGHT = {"int": frozenset(["int"]), "str": frozenset(["str"]), "all": frozenset(["int", "str"])}
 
@@ -434,6 +440,8 @@ class Generator:
         """Waits inside a larger expression: operands around them, function
         arguments with side effects before them, && || ?: guarding them.
         corofy evaluates left to right; so does clang for the reference."""
+        if self.on("expr-throws") and self.chance(0.2):
+            return self.throwing_expression_wait(ind, ctx, v)
         a = self.future(ctx, "int")
         shape = self.rng.randrange(4)
         # "@" stands for the next wait; the rest is C++ as written.
@@ -450,6 +458,22 @@ class Generator:
         else:
             waits = [a, self.future(ctx, "int")]
             text = v.name + " = " + self.mod_cond() + " ? @ : (@ + 1) % 1009;"
+        return [self.wline(ind, text, waits)]
+
+    def throwing_expression_wait(self, ind, ctx, v):
+        """A Tracked temporary kept to the end of an expression that waits,
+        and thrown(...) inside that expression before one of its waits: the
+        temporary must be destroyed once whether or not the throw happens."""
+        self.escape(ctx, ["int"])
+        if self.chance(0.5):
+            # A spilled operand, then a wait whose future throws as it is made.
+            waits = [self.later("int", "thrown(%s)" % self.expr()), self.future(ctx, "int")]
+            text = '%s = weigh(Tracked("%s"), @, @);' % (v.name, self.fresh("w"))
+        else:
+            # A temporary of the wait's operand, then an argument that throws.
+            waits = [self.later("int", 'weigh(Tracked("%s"), thrown(%s), %s)' %
+                                (self.fresh("w"), self.expr(), self.atom()))]
+            text = "%s = @;" % v.name
         return [self.wline(ind, text, waits)]
 
     def jump(self, ind, ctx, waits=True):

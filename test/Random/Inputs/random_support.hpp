@@ -42,6 +42,20 @@ inline int mix(const char *tag, int a, int b) {
   return (a * 3 + b) % 1009;
 }
 
+/// Returns its argument, or throws it when it is 3 modulo 4: an exception
+/// from inside an expression, before the coroutine reaches its wait.
+inline int thrown(int value) {
+  if (value % 4 == 3)
+    throw value;
+  return value;
+}
+
+/// Prints the Tracked temporary an expression made and two values.
+inline int weigh(const Tracked &object, int a, int b) {
+  std::printf("weigh %s %d %d\n", object.name.c_str(), a, b);
+  return (a * 3 + b) % 1009;
+}
+
 /// Print helpers of the generated code.
 inline void show(const char *label, int value) {
   std::printf("%s %d\n", label, value);
