@@ -528,6 +528,11 @@ private:
   std::vector<KeptTemporary> keepTemporaries(const Expr *E, size_t Group);
   std::string startTemporaries(const std::vector<KeptTemporary> &Kept,
                                SourceLocation Loc);
+  std::string makeInBranch(size_t Group, FrameObject &Object);
+  std::string lowerBranches(const std::vector<const Expr *> &Parts,
+                            const std::function<std::string(const Expr *)> &Finish,
+                            size_t Group, SourceLocation Loc,
+                            std::vector<std::string> &Arms);
   std::string dropTemporaries(const std::vector<KeptTemporary> &Kept);
   /// Expressions whose text now reads frame storage that lives until the
   /// end of the full-expression (besides waits): spilled operands, lowered
@@ -675,6 +680,23 @@ private:
   std::vector<State> States;
   std::vector<FrameObject> Live;
   std::vector<std::string> StateLive{}; // live set recorded in state_
+  /// The right operand of && or || or the arms of ?: that hold a wait,
+  /// innermost last: what they make lives to the end of the
+  /// full-expression, as in C++, but is made on some paths only, so each
+  /// such object has a flag (its Destroy tests it). While they run, the
+  /// coroutine is in one state (Enter) that destroys what is alive before
+  /// the branch and the flagged objects: the objects above Mark.
+  struct Branch {
+    size_t Mark;
+    size_t Enter; // index in States
+  };
+  std::vector<Branch> Branches;
+  /// The statements that clear those flags, before the outermost branch.
+  std::string BranchResets;
+  /// What StateLive holds while the coroutine is in \p B's Enter state.
+  std::vector<std::string> branchMarker(const Branch &B) const {
+    return {"in the branch of " + States[B.Enter].Name};
+  }
 
   /// A loop or switch that break (and, for loops, continue) leaves: the
   /// frame objects above Mark in Live die when it is left.
@@ -1215,6 +1237,21 @@ std::string Emitter::returnText(const ReturnStmt *Return) {
 /// changed, so that an exception or the destructor destroys exactly them.
 std::string Emitter::syncState(SourceLocation Loc) {
   std::vector<std::string> Current = liveDestroys();
+  // In a branch whose objects all have flags, its Enter state is right.
+  if (!Branches.empty() &&
+      std::all_of(Live.begin() + Branches.back().Mark, Live.end(),
+                  [](const FrameObject &Object) {
+                    // Its destruction tests its flag: `if (made) ...`.
+                    return Object.Destroy.empty() ||
+                           StringRef(Object.Destroy).starts_with("if (");
+                  })) {
+    std::vector<std::string> Marker = branchMarker(Branches.back());
+    if (StateLive == Marker)
+      return "";
+    StateLive = Marker;
+    return StateMember + " = " + StateType + "::" +
+           States[Branches.back().Enter].Name + ";";
+  }
   if (Current == StateLive)
     return "";
   StateLive = Current;
@@ -2351,8 +2388,10 @@ void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
     std::string Printed = addTemp(Group, "operand", Type, false, Path);
     Out += "::new (&" + Path + ") " + Printed + "(" + Source + ");\n";
     Use = "std::move(" + Path + ")";
-    Live.push_back(
-        {Path, needsDestruction(Type) ? destroyCall(Path, Type) : ""});
+    FrameObject Operand{Path,
+                        needsDestruction(Type) ? destroyCall(Path, Type) : ""};
+    Out += makeInBranch(Group, Operand);
+    Live.push_back(Operand);
     // An exception before the next wait destroys it.
     if (std::string Sync = syncState(Value->getEndLoc()); !Sync.empty())
       Out += Sync + "\n";
@@ -2481,7 +2520,7 @@ std::vector<KeptTemporary> Emitter::keepTemporaries(const Expr *E,
       addTemp(Group, "made", Ctx.BoolTy, false, Flag);
       K.Reset = Flag + " = false;";
       K.Destroy = destroyCall(K.Member, Type);
-      if (Conditional) // made on some paths only
+      if (Conditional || !Branches.empty()) // made on some paths only
         K.Destroy = "if (" + Flag + ") " + K.Destroy;
       else // made by the time the expression completes
         K.Flag = Flag;
@@ -2519,11 +2558,12 @@ std::string Emitter::startTemporaries(const std::vector<KeptTemporary> &Kept,
                                       SourceLocation Loc) {
   std::string Resets;
   for (const KeptTemporary &K : Kept) {
+    // In a branch, the flag must be clear on the paths that skip it too.
     if (!K.Reset.empty())
-      Resets += K.Reset + "\n";
+      (Branches.empty() ? Resets : BranchResets) += K.Reset + "\n";
     Live.push_back({K.Member, K.Destroy, K.Flag});
   }
-  if (std::string Sync = Resets.empty() ? "" : syncState(Loc); !Sync.empty())
+  if (std::string Sync = syncState(Loc); !Sync.empty())
     Resets += Sync + "\n";
   return Resets;
 }
@@ -2557,6 +2597,7 @@ void Emitter::suspendInExpression(const WaitPoint &W, size_t Index,
   QualType Type = W.Call->getType();
   std::string Use = "(void)0";
   std::string Path;
+  FrameObject Value;
   if (!Type->isVoidType() && !Discarded) {
     // The value's type as the future's own type spells it.
     QualType Future = W.Future->getType().getNonReferenceType();
@@ -2571,13 +2612,15 @@ void Emitter::suspendInExpression(const WaitPoint &W, size_t Index,
     Out += "  ::new (&" + Path + ") " + Printed + "(std::move(" +
            Slot.Polled + ").value());\n";
     Use = "std::move(" + Path + ")";
+    Value = {Path, needsDestruction(Type) ? destroyCall(Path, Type) : ""};
+    if (std::string Made = makeInBranch(Group, Value); !Made.empty())
+      Out += "  " + Made;
   }
   Out += "}\n";
   if (std::string Release = releaseFuture(W, Number); !Release.empty())
     Out += Release + "\n";
   if (!Path.empty())
-    Live.push_back(
-        {Path, needsDestruction(Type) ? destroyCall(Path, Type) : ""});
+    Live.push_back(Value);
   if (std::string Sync = syncState(W.Call->getEndLoc()); !Sync.empty())
     Out += Sync + "\n";
   R.ReplaceText(charRange(W.Call->getSourceRange(), SM, LangOpts), Use);
@@ -2601,6 +2644,69 @@ std::string Emitter::lowerDiscarded(const Expr *E, size_t Group) {
   return Out;
 }
 
+/// In a branch (see Branches), gives \p Object, about to be made, a
+/// flag that its destruction tests; returns the statement that sets the
+/// flag once it is made.
+std::string Emitter::makeInBranch(size_t Group, FrameObject &Object) {
+  if (Branches.empty() || Object.Destroy.empty())
+    return "";
+  std::string Flag;
+  addTemp(Group, "made", Ctx.BoolTy, false, Flag);
+  BranchResets += Flag + " = false;\n";
+  Object.Destroy = "if (" + Flag + ") " + Object.Destroy;
+  return Flag + " = true;\n";
+}
+
+/// Lowers \p Parts, the right operand of one && or || or the two arms of
+/// one ?:, of which a run evaluates one or none, into \p Arms: each part's
+/// waits, then \p Finish(part). What a part makes lives, as in C++, to the
+/// end of the full-expression, with a flag. Returns the statements that go
+/// before the branching `if`: the flags cleared (before the outermost
+/// branch) and one state, entered there and left in by every path, that
+/// destroys whatever has been made.
+std::string Emitter::lowerBranches(
+    const std::vector<const Expr *> &Parts,
+    const std::function<std::string(const Expr *)> &Finish, size_t Group,
+    SourceLocation Loc, std::vector<std::string> &Arms) {
+  std::vector<std::string> Before = StateLive;
+  // The state entered before the branch and left in after it: it destroys
+  // what was alive before, and what the parts made, by their flags. Its
+  // list is known once the parts are lowered.
+  std::string Enter = newLineState(Loc, {}) + "\n";
+  size_t EnterIndex = States.size() - 1;
+  Branches.push_back({Live.size(), EnterIndex});
+  std::vector<std::string> InEnter = branchMarker(Branches.back());
+  std::vector<std::vector<std::string>> Ends;
+  for (const Expr *Part : Parts) {
+    StateLive = InEnter;
+    std::string Inner;
+    lowerExpr(Part, Group, Inner);
+    Inner += startTemporaries(keepTemporaries(Part, Group),
+                              Part->getBeginLoc());
+    Inner += Finish(Part);
+    Arms.push_back(Inner);
+    Ends.push_back(StateLive);
+  }
+  Branches.pop_back();
+  std::vector<std::string> Current = liveDestroys();
+  State &Entered = States[EnterIndex];
+  Entered.Destroy.assign(Current.rbegin(), Current.rend());
+  for (const FrameObject &Object : Live)
+    Entered.Holds.push_back(Object.Member);
+  std::string Prefix;
+  if (Branches.empty())
+    std::swap(Prefix, BranchResets);
+  if (Before != Current)
+    Prefix += Enter;
+  for (size_t I = 0; I < Arms.size(); ++I) {
+    if (Ends[I] != InEnter)
+      Arms[I] += Enter;
+    Arms[I] = indentLines("  " + Arms[I], "  ");
+  }
+  StateLive = Current;
+  return Prefix;
+}
+
 /// Evaluates the waits of \p E, in order, into \p Out, and leaves in E's
 /// place what reads their values. \p Discarded: E's value is unused.
 void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
@@ -2614,14 +2720,6 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
     return;
   }
   const Expr *Bare = E->IgnoreParens();
-  auto Branch = [&](const Expr *Part, const std::function<std::string()> &Finish) {
-    size_t Mark = Live.size();
-    std::string Inner;
-    lowerExpr(Part, Group, Inner);
-    Inner += Finish();
-    Inner += endTemporaries(Mark, Part->getEndLoc());
-    return indentLines("  " + Inner, "  ");
-  };
   if (const auto *Binary = dyn_cast<BinaryOperator>(Bare);
       Binary && Binary->isLogicalOp() && containsWait(Binary->getRHS())) {
     lowerExpr(Binary->getLHS(), Group, Out);
@@ -2631,16 +2729,16 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
     addTemp(Group, "cond", Ctx.BoolTy, false, Path);
     Out += Path + " = static_cast<bool>(" +
            text(Binary->getLHS()->getSourceRange()) + ");\n";
-    // Both paths leave in the state they enter in.
-    if (std::string Sync = syncState(Binary->getOperatorLoc()); !Sync.empty())
-      Out += Sync + "\n";
+    std::vector<std::string> Arms;
+    Out += lowerBranches(
+        {Binary->getRHS()},
+        [&](const Expr *Part) {
+          return Path + " = static_cast<bool>(" +
+                 text(Part->getSourceRange()) + ");\n";
+        },
+        Group, Binary->getOperatorLoc(), Arms);
     Out += std::string("if (") + (Binary->getOpcode() == BO_LAnd ? "" : "!") +
-           Path + ") {\n";
-    Out += Branch(Binary->getRHS(), [&] {
-      return Path + " = static_cast<bool>(" +
-             text(Binary->getRHS()->getSourceRange()) + ");\n";
-    });
-    Out += "}\n";
+           Path + ") {\n" + Arms[0] + "}\n";
     R.ReplaceText(charRange(Bare->getSourceRange(), SM, LangOpts), Path);
     Lowered.insert(Bare);
     return;
@@ -2657,30 +2755,30 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
     std::string Path, Printed;
     if (!Void)
       Printed = addTemp(Group, "choice", Type, Pointer, Path);
-    auto Arm = [&](const Expr *Part) {
-      return Branch(Part, [&] {
-        std::string Source = text(Part->getSourceRange());
-        if (Void)
-          return Source + ";\n";
-        if (Pointer)
-          return Path + " = std::addressof(" + Source + ");\n";
-        return "::new (&" + Path + ") " + Printed + "(" + Source + ");\n";
-      });
-    };
-    if (std::string Sync = syncState(Choice->getQuestionLoc()); !Sync.empty())
-      Out += Sync + "\n";
-    Out += "if (" + text(Choice->getCond()->getSourceRange()) + ") {\n";
-    Out += Arm(Choice->getTrueExpr());
-    Out += "} else {\n";
-    Out += Arm(Choice->getFalseExpr());
-    Out += "}\n";
+    std::vector<std::string> Arms;
+    Out += lowerBranches(
+        {Choice->getTrueExpr(), Choice->getFalseExpr()},
+        [&](const Expr *Part) {
+          std::string Source = text(Part->getSourceRange());
+          if (Void)
+            return Source + ";\n";
+          if (Pointer)
+            return Path + " = std::addressof(" + Source + ");\n";
+          return "::new (&" + Path + ") " + Printed + "(" + Source + ");\n";
+        },
+        Group, Choice->getQuestionLoc(), Arms);
+    Out += "if (" + text(Choice->getCond()->getSourceRange()) + ") {\n" +
+           Arms[0] + "} else {\n" + Arms[1] + "}\n";
     std::string Use = Void ? "(void)0"
                       : Pointer ? "(*" + Path + ")"
                                 : "std::move(" + Path + ")";
-    if (!Void)
-      Live.push_back({Path, !Pointer && needsDestruction(Type)
-                                ? destroyCall(Path, Type)
-                                : ""});
+    if (!Void) {
+      FrameObject Object{Path, !Pointer && needsDestruction(Type)
+                                   ? destroyCall(Path, Type)
+                                   : ""};
+      Out += makeInBranch(Group, Object);
+      Live.push_back(Object);
+    }
     if (std::string Sync = syncState(Choice->getEndLoc()); !Sync.empty())
       Out += Sync + "\n";
     R.ReplaceText(charRange(Bare->getSourceRange(), SM, LangOpts), Use);
