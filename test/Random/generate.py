@@ -62,7 +62,9 @@ comma-separated list, to set aside a construct corofy mishandles for now):
   holding waits, and an exception thrown inside that expression before the
   coroutine reaches a wait: `x = weigh(Tracked("w1"), @, @);` whose first
   wait is on `Later<int>(thrown(...))`, and
-  `x = wait(Later<int>(weigh(Tracked("w2"), thrown(...), 1)));`
+  `x = wait(Later<int>(weigh(Tracked("w2"), thrown(...), 1)));`, and
+  `x = mix("m4", (cond && weigh(Tracked("w3"), @, thrown(...)) % 2 == 0) ?
+  1 : 2, weigh(Tracked("w5"), 1, 2));`
   (thrown(v) throws v when v % 4 == 3).
 
 The last three are finer switches for constructs corofy got wrong (a
@@ -465,7 +467,16 @@ class Generator:
         and thrown(...) inside that expression before one of its waits: the
         temporary must be destroyed once whether or not the throw happens."""
         self.escape(ctx, ["int"])
-        if self.chance(0.5):
+        shape = self.rng.randrange(3)
+        if shape == 2:
+            # In the right operand of &&: made on some paths only, it lives
+            # to the end of the full-expression, after the Tracked made
+            # after the &&.
+            waits = [self.future(ctx, "int")]
+            text = ('%s = mix("%s", (%s && weigh(Tracked("%s"), @, thrown(%s)) %% 2 == 0) ? 1 : 2, '
+                    'weigh(Tracked("%s"), 1, 2));') % (
+                v.name, self.fresh("m"), self.cond1(), self.fresh("w"), self.expr(), self.fresh("w"))
+        elif shape == 0:
             # A spilled operand, then a wait whose future throws as it is made.
             waits = [self.later("int", "thrown(%s)" % self.expr()), self.future(ctx, "int")]
             text = '%s = weigh(Tracked("%s"), @, @);' % (v.name, self.fresh("w"))
