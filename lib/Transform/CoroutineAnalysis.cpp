@@ -245,6 +245,17 @@ void Analyzer::analyzeCoroutine(FunctionDecl *Function, QualType Output) {
   Coroutines.push_back(std::move(C));
 }
 
+namespace {
+/// True when \p S holds a lambda or a statement expression.
+bool holdsLambda(const Stmt *S) {
+  if (!S)
+    return false;
+  if (isa<LambdaExpr, StmtExpr, BlockExpr>(S))
+    return true;
+  return llvm::any_of(S->children(), holdsLambda);
+}
+} // namespace
+
 void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
   if (!S)
     return;
@@ -272,8 +283,9 @@ void Analyzer::checkStatement(Coroutine &C, const Stmt *S) {
     if (!Part)
       return;
     for (const CallExpr *Call : findWaits(Part)) {
-      // The value is stored in the frame, which must name its type.
-      if (Call->isTypeDependent() || Call->getArg(0)->isTypeDependent()) {
+      // The frame spells a dependent type as decltype of the expression,
+      // which a lambda cannot appear in at class scope.
+      if (Call->isTypeDependent() && holdsLambda(S)) {
         report(Diags, Call->getBeginLoc(), Problem::DependentExpressionWait);
         return;
       }

@@ -35,9 +35,9 @@ DiagnosticBuilder report(DiagnosticsEngine &Diags, SourceLocation Loc,
     break;
   case Problem::DependentExpressionWait:
     ID = Diags.getCustomDiagID(
-        Error, "wait() inside a larger expression whose type depends on a "
-               "template parameter is not supported yet; wait into a "
-               "variable first: 'T x = wait(f);'");
+        Error, "wait() inside a larger expression that depends on a "
+               "template parameter and holds a lambda is not supported yet; "
+               "wait into a variable first: 'T x = wait(f);'");
     break;
   case Problem::WaitInMultiDeclaration:
     ID = Diags.getCustomDiagID(

@@ -515,6 +515,8 @@ private:
                       bool Pointer, std::string &Path,
                       std::string Spelling = "");
   QualType outputSpelling(QualType Type) const;
+  std::string dependentSpelling(const Expr *E, bool Pointer) const;
+  std::string sourceText(const Expr *E) const;
   bool containsWait(const Stmt *S) const;
   const WaitPoint *waitAt(const Expr *E, size_t &Index) const;
   void lowerExpr(const Expr *E, size_t Group, std::string &Out,
@@ -2254,6 +2256,29 @@ std::string Emitter::addTemp(size_t Group, StringRef Base, QualType Type,
   return printType(Stored, Ctx);
 }
 
+/// The type of \p E (a pointer to it, for \p Pointer) as a frame member
+/// declares it, when it depends on a template parameter in a way that only
+/// the expression spells: decltype of the expression as written, which
+/// names the frame's members (its parameters and hoisted locals) there.
+/// Empty when printType spells the type.
+std::string Emitter::dependentSpelling(const Expr *E, bool Pointer) const {
+  QualType Type = E->getType();
+  if (!Type->isDependentType() ||
+      !StringRef(printType(Type, Ctx)).contains("<dependent type>"))
+    return "";
+  std::string Declared = "decltype((" + sourceText(E) + "))";
+  if (Pointer)
+    return "std::remove_reference_t<" + Declared + "> *";
+  return "std::remove_cvref_t<" + Declared + ">";
+}
+
+/// \p E as the user wrote it, before any rewriting.
+std::string Emitter::sourceText(const Expr *E) const {
+  return Lexer::getSourceText(charRange(E->getSourceRange(), SM, LangOpts),
+                              SM, LangOpts)
+      .str();
+}
+
 /// wait() yields corofy::output_t<F>, which reads better as the type F
 /// names Output, as written there, unless that spells an expression
 /// (`std::conditional_t<std::is_void_v<...>, ...>`, written for the place
@@ -2374,7 +2399,8 @@ void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
     Use = "(void)0";
   } else if (Value->isGLValue() && !Value->refersToBitField()) {
     std::string Path;
-    addTemp(Group, "operand", Type, /*Pointer=*/true, Path);
+    addTemp(Group, "operand", Type, /*Pointer=*/true, Path,
+            dependentSpelling(Value, /*Pointer=*/true));
     // std::addressof refuses an xvalue (std::move(s), a member of a
     // temporary); corofy::frame::address takes either.
     Out += Path +
@@ -2385,7 +2411,8 @@ void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
     Live.push_back({Path, ""});
   } else {
     std::string Path;
-    std::string Printed = addTemp(Group, "operand", Type, false, Path);
+    std::string Printed = addTemp(Group, "operand", Type, false, Path,
+                                  dependentSpelling(Value, false));
     Out += "::new (&" + Path + ") " + Printed + "(" + Source + ");\n";
     Use = "std::move(" + Path + ")";
     FrameObject Operand{Path,
@@ -2601,11 +2628,11 @@ void Emitter::suspendInExpression(const WaitPoint &W, size_t Index,
   if (!Type->isVoidType() && !Discarded) {
     // The value's type as the future's own type spells it.
     QualType Future = W.Future->getType().getNonReferenceType();
-    std::string Spelling =
-        Future->isDependentType()
-            ? ""
-            : "corofy::output_t<" +
-                  printType(Future.getUnqualifiedType(), Ctx) + ">";
+    std::string FutureText = printType(Future.getUnqualifiedType(), Ctx);
+    if (Future->isDependentType() &&
+        StringRef(FutureText).contains("<dependent type>"))
+      FutureText = "decltype(" + sourceText(W.Future) + ")";
+    std::string Spelling = "corofy::output_t<" + FutureText + ">";
     std::string Printed =
         addTemp(Group, "value" + std::to_string(Number) + "_", Type, false,
                 Path, Spelling);
@@ -2754,7 +2781,8 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
     bool Pointer = !Void && Bare->isLValue() && !Bare->refersToBitField();
     std::string Path, Printed;
     if (!Void)
-      Printed = addTemp(Group, "choice", Type, Pointer, Path);
+      Printed = addTemp(Group, "choice", Type, Pointer, Path,
+                        dependentSpelling(Bare, Pointer));
     std::vector<std::string> Arms;
     Out += lowerBranches(
         {Choice->getTrueExpr(), Choice->getFalseExpr()},
