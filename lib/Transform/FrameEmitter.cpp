@@ -2718,6 +2718,7 @@ std::string Emitter::lowerBranches(
   std::vector<std::string> Current = liveDestroys();
   State &Entered = States[EnterIndex];
   Entered.Destroy.assign(Current.rbegin(), Current.rend());
+  Entered.Holds.clear();
   for (const FrameObject &Object : Live)
     Entered.Holds.push_back(Object.Member);
   std::string Prefix;

@@ -8,6 +8,7 @@
 // RUN: %cxx %t.cpp %runtime -o %t.exe
 // RUN: %t.exe | FileCheck %s
 // RUN: %fiber-exe | FileCheck %s
+// RUN: %corofy --emit=layout %s -- -I%inputs | FileCheck %s --check-prefix=LAYOUT
 
 #include "leaf.hpp"
 
@@ -39,6 +40,10 @@ coroutine<int> logical(bool go) {
 // SHAPE-NEXT: }
 // SHAPE-NEXT: [[T]].cond2 = static_cast<bool>(both([[T]].cond, Tracked("after")));
 // SHAPE-NEXT: if ([[T]].made) std::destroy_at(&[[T]].operand);
+// The state of the branch holds what the branch may have made, once each.
+// LAYOUT-LABEL: coroutine logical
+// LAYOUT: {{^ +}}[[ENTER:Line[0-9]+]]{{ +}}running after line [[LINE:[0-9]+]]{{ +}}holds n, [[T:temps[0-9]+_]].operand, [[T]].value1_{{$}}
+// LAYOUT-NEXT: Wait1{{ +}}suspended at line [[LINE]]{{ +}}holds n, [[T]].operand, wait1_{{$}}
 
 std::string name(const Tracked &t) {
   std::printf("name %s\n", t.name.c_str());
