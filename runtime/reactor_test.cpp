@@ -18,7 +18,10 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <utility>
+#include <vector>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace {
@@ -174,6 +177,46 @@ TEST_F(ReactorTest, ClearingIsIgnoredWhenANewEdgeArrivedMeanwhile) {
   EXPECT_TRUE(pollReadable(T, Cx).is_ready())
       << "a stale clear erased a newer edge";
   R->deregister(T, P.Read);
+}
+
+TEST_F(ReactorTest, RegistrationsBeyondTheFirstPageOfSlots) {
+  // The slots live in pages of 1024; a registration in the second page
+  // works as one in the first. Each is a dup() of the pipe's read end.
+  rlimit Limit;
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &Limit), 0);
+  if (Limit.rlim_cur < 1500 && Limit.rlim_max >= 1500) {
+    Limit.rlim_cur = 1500;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &Limit), 0);
+  }
+  if (Limit.rlim_cur < 1500)
+    GTEST_SKIP() << "fewer than 1500 descriptors allowed";
+  std::vector<std::pair<int, Token>> Registered;
+  for (int I = 0; I != 1100; ++I) {
+    int Fd = ::dup(P.Read);
+    ASSERT_GE(Fd, 0);
+    Registered.emplace_back(Fd, R->register_io(Fd, Interest::Readable));
+  }
+  EXPECT_EQ(R->registrations(), 1100u);
+  Context &Cx = corofy::testing::noopContext();
+  Token Last = Registered.back().second;
+  EXPECT_EQ(Last.index, 1099u);
+  EXPECT_TRUE(pollReadable(Last, Cx).is_pending());
+  putAndTurn();
+  for (int Turn = 0; Turn != 5; ++Turn) // 1100 events, 256 a turn
+    R->turn(0ms);
+  Poll<Readiness> Ready = pollReadable(Last, Cx);
+  ASSERT_TRUE(Ready.is_ready());
+  EXPECT_TRUE(Ready.value().is_readable());
+  ASSERT_TRUE(drain(P.Read));
+  R->clear_readiness(Last, Ready.value());
+  EXPECT_TRUE(pollReadable(Last, Cx).is_pending());
+  for (auto [Fd, T] : Registered) {
+    R->deregister(T, Fd);
+    ::close(Fd);
+  }
+  EXPECT_EQ(R->registrations(), 0u);
+  // A stale token of the second page is an error, not a crash.
+  EXPECT_TRUE(pollReadable(Last, Cx).value().is_error());
 }
 
 TEST_F(ReactorTest, WritableAndHangUp) {
