@@ -7,16 +7,20 @@
 // One FIFO run queue under one mutex serves every thread of a runtime: it
 // is fair (tasks run in the order they were woken) and, with the reactor
 // turning into wakes in batches, simple enough to be obviously right. A
-// thread with nothing to run becomes the reactor's driver if no other
-// thread is (and blocks in epoll_wait), or else sleeps on a condition
-// variable. Whoever queues a task makes sure a thread is on its way to the
-// queue: it wakes one sleeping thread, or interrupts the driver through the
-// eventfd when no thread sleeps, so a woken task never waits for a timeout;
+// worker with nothing to run blocks in epoll_wait, beside any other idle
+// worker: the kernel hands each event to one of them, so a worker that
+// returns from a turn with tasks to run need not wake another to watch the
+// reactor meanwhile, and one busy with a long task holds up no one's I/O.
+// (A thread inside a current-thread block_on() becomes the reactor's
+// driver if no other thread is, or else sleeps on a condition variable.)
+// Whoever queues a task makes sure a thread is on its way to the queue: it
+// wakes one sleeping thread, or interrupts a driver through the eventfd
+// when no thread sleeps, so a woken task never waits for a timeout;
 // but only when no thread woken that way is still on its way, and a thread
 // that takes a task and sees more wakes the next (as Tokio's "searching"
 // workers do), so that a burst of tasks costs one wake-up. The wake-up is
 // made after the mutex is released, and a worker with nothing to run looks
-// at the queue for a few microseconds before it sleeps.
+// at the queue for a few microseconds before it blocks beside another.
 //
 // Two shortcuts keep the common hand-offs off the shared queue:
 //
@@ -145,8 +149,8 @@ void Core::shutdown() {
   {
     auto lock = lock_spinning(mutex_);
     closed_ = true;
-    if (driving_)
-      reactor_->unpark();
+    if (drivers_)
+      reactor_->unpark(); // each driver that returns wakes the next
   }
   idle_.notify_all();
   for (std::thread &thread : threads_)
@@ -199,7 +203,7 @@ Core::Wake Core::wake_one_locked() {
     ++notified_;
     return Wake::Idle;
   }
-  if (driving_ && !Dispatching) {
+  if (drivers_ && !Dispatching) {
     unparked_ = true;
     return Wake::Driver;
   }
@@ -323,7 +327,7 @@ std::size_t Core::live_tasks() {
 }
 
 void Core::drive_locked(std::unique_lock<std::mutex> &lock, bool justLook) {
-  driving_ = true;
+  ++drivers_;
   lock.unlock();
   Dispatching = true;
   reactor_->turn(justLook
@@ -331,8 +335,10 @@ void Core::drive_locked(std::unique_lock<std::mutex> &lock, bool justLook) {
                      : std::nullopt);
   Dispatching = false;
   lock = lock_spinning(mutex_);
-  driving_ = false;
+  --drivers_;
   unparked_ = false;
+  if (closed_ && drivers_)
+    reactor_->unpark(); // an unpark() wakes one of the drivers
   if (idle_threads_ && !notified_) {
     ++notified_; // hand the driver's role on
     lock.unlock();
@@ -386,7 +392,7 @@ void Core::run_main(BlockOnState &main) {
   std::size_t ahead = queued_;
   for (;;) {
     take_queue_locked(runner);
-    if (sinceReactor >= TasksPerReactorCheck && driving_)
+    if (sinceReactor >= TasksPerReactorCheck && drivers_)
       sinceReactor = 0; // another thread is watching the reactor
     bool checkReactor = sinceReactor >= TasksPerReactorCheck;
     // A load first: the exchange, a locked instruction, only when woken.
@@ -414,7 +420,7 @@ void Core::run_main(BlockOnState &main) {
       }
       ahead = 0; // another thread ran them
     }
-    if (!driving_) {
+    if (!drivers_) {
       // Block in epoll_wait only when there is nothing to run.
       drive_locked(lock, checkReactor);
       sinceReactor = 0;
@@ -435,7 +441,7 @@ void Core::run_worker(Worker &worker) {
   unsigned sinceReactor = 0;
   auto lock = lock_spinning(mutex_);
   while (!closed_) {
-    bool checkReactor = sinceReactor >= TasksPerReactorCheck && !driving_;
+    bool checkReactor = sinceReactor >= TasksPerReactorCheck && !drivers_;
     if (!checkReactor) {
       if (TaskHeader *task = pop_locked()) {
         // More work than this thread: bring another.
@@ -447,18 +453,18 @@ void Core::run_worker(Worker &worker) {
         continue;
       }
     }
-    if (!driving_) {
-      // Block in epoll_wait only when there is nothing to run.
-      drive_locked(lock, checkReactor);
+    if (checkReactor) {
+      drive_locked(lock, /*justLook=*/true);
       sinceReactor = 0;
       continue;
     }
-    if (!spinning_) {
-      // Look at the queue for a moment before sleeping: a thread that queues
-      // tasks a little slower than this one runs them would otherwise wake
-      // it for each one (two context switches, and the waker is often
-      // preempted). One spinner at a time; pushers count on it as on a
-      // notified thread, so they wake no one else meanwhile.
+    if (drivers_ && !spinning_) {
+      // Look at the queue for a moment before blocking beside another
+      // driver: a thread that queues tasks a little slower than this one
+      // runs them would otherwise wake it for each one (two context
+      // switches, and the waker is often preempted). One spinner at a time;
+      // pushers count on it as on a notified thread, so they wake no one
+      // else meanwhile.
       spinning_ = true;
       lock.unlock();
       for (unsigned spin = 0;
@@ -470,7 +476,11 @@ void Core::run_worker(Worker &worker) {
       if (!queue_.empty() || closed_)
         continue;
     }
-    sleep_locked(lock);
+    // Block in epoll_wait only when there is nothing to run; other idle
+    // workers may do so too, so that none needs waking to take over the
+    // reactor while this one runs what it brings.
+    drive_locked(lock, /*justLook=*/false);
+    sinceReactor = 0;
   }
   // The tasks left need another thread.
   Wake wake = queue_.empty() ? Wake::None : wake_one_locked();
@@ -481,7 +491,7 @@ void Core::run_worker(Worker &worker) {
 void Core::wake_blocked() noexcept {
   {
     auto lock = lock_spinning(mutex_);
-    if (driving_ && !Dispatching)
+    if (drivers_ && !Dispatching)
       reactor_->unpark();
   }
   idle_.notify_all(); // the blocked thread may be any of the sleepers

@@ -116,14 +116,11 @@ struct ReactorState {
 
   std::vector<TimerEntry *> heap; // min-heap on (deadline, sequence)
   std::uint64_t next_sequence = 0;
-  /// Whether a turn() blocks, and until when: arming an earlier timer must
-  /// then interrupt it.
-  bool parked = false;
+  /// How many turn()s block, and until when the latest of them does:
+  /// arming an earlier timer must then interrupt one. (The latest, not the
+  /// earliest: a stale value only costs a needless wake.)
+  unsigned parked = 0;
   Clock::time_point parked_until;
-
-  // Used by turn() alone (one thread at a time), reused to avoid allocating.
-  std::vector<BackendEvent> events = std::vector<BackendEvent>(256);
-  std::vector<Waker> wakes;
 
   static std::uint64_t encode(Token token) {
     return std::uint64_t(token.generation) << 32 | token.index;
@@ -372,8 +369,12 @@ std::size_t Reactor::registrations() const {
 //===----------------------------------------------------------------------===//
 
 void Reactor::turn(std::optional<Clock::duration> max_wait) {
+  // Per thread, since several may turn at once; reused to avoid allocating.
+  thread_local std::vector<detail::BackendEvent> events(256);
+  thread_local std::vector<Waker> wakes;
   ReactorState &s = *state_;
   std::optional<std::chrono::nanoseconds> timeout;
+  bool parks = false;
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     if (s.closed.load(std::memory_order_relaxed))
@@ -388,21 +389,25 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
                     ? std::min<std::chrono::nanoseconds>(*timeout, untilTimer)
                     : untilTimer;
     }
-    s.parked = !timeout || timeout->count() > 0;
-    s.parked_until = timeout ? now + *timeout : Clock::time_point::max();
+    parks = !timeout || timeout->count() > 0;
+    if (parks) {
+      Clock::time_point until =
+          timeout ? now + *timeout : Clock::time_point::max();
+      s.parked_until = s.parked++ ? std::max(s.parked_until, until) : until;
+    }
   }
 
-  std::size_t count = s.backend->wait(s.events, timeout);
+  std::size_t count = s.backend->wait(events, timeout);
 
   {
     std::lock_guard<std::mutex> lock(s.mutex);
-    s.parked = false;
+    if (parks)
+      --s.parked;
     for (std::size_t i = 0; i != count; ++i) {
-      ReactorState::Slot *slot =
-          s.find(ReactorState::decode(s.events[i].token));
+      ReactorState::Slot *slot = s.find(ReactorState::decode(events[i].token));
       if (!slot)
         continue; // deregistered since
-      std::uint8_t bits = s.events[i].readiness;
+      std::uint8_t bits = events[i].readiness;
       // A CAS: clear_readiness() changes the word without the lock.
       std::uint64_t word = slot->readiness.load(std::memory_order_relaxed);
       while (!slot->readiness.compare_exchange_weak(
@@ -412,21 +417,21 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
           std::memory_order_release, std::memory_order_relaxed)) {
       }
       if (bits & Readiness::mask(Interest::Readable))
-        slot->reader.take(s.wakes);
+        slot->reader.take(wakes);
       if (bits & Readiness::mask(Interest::Writable))
-        slot->writer.take(s.wakes);
+        slot->writer.take(wakes);
     }
     Clock::time_point now = Clock::now();
     while (!s.heap.empty() && s.heap.front()->deadline <= now) {
       detail::TimerEntry &entry = *s.heap.front();
       s.removeTimer(entry);
       entry.fired = true;
-      s.wakes.push_back(std::exchange(entry.waker, Waker::noop()));
+      wakes.push_back(std::exchange(entry.waker, Waker::noop()));
     }
   }
-  for (Waker &waker : s.wakes)
+  for (Waker &waker : wakes)
     std::move(waker).wake(); // hands a task's reference to its queue
-  s.wakes.clear();
+  wakes.clear();
 }
 
 void Reactor::unpark() noexcept {

@@ -105,6 +105,57 @@ TEST_F(ReactorTest, UnparkBeforeTurnIsRemembered) {
   EXPECT_GE(std::chrono::steady_clock::now() - Start, 30ms);
 }
 
+TEST_F(ReactorTest, SeveralThreadsTurnAtOnce) {
+  // The workers of a runtime all block in turn() when idle: each edge
+  // wakes its waker once, whichever thread sees it, and unpark() ends a
+  // blocked turn.
+  Pipe Q;
+  Token A = R->register_io(P.Read, Interest::Readable);
+  Token B = R->register_io(Q.Read, Interest::Readable);
+  std::atomic<bool> Stop{false};
+  std::atomic<int> Running{2};
+  auto Drive = [&] {
+    while (!Stop)
+      R->turn(std::nullopt);
+    --Running;
+  };
+  std::thread First(Drive), Second(Drive);
+  auto waitFor = [](auto Done) {
+    auto Deadline = std::chrono::steady_clock::now() + 5s;
+    while (!Done() && std::chrono::steady_clock::now() < Deadline)
+      std::this_thread::sleep_for(1ms);
+    return Done();
+  };
+  for (int Round = 0; Round != 20; ++Round) {
+    WakeCounter CA, CB;
+    Waker WA = CA.waker(), WB = CB.waker();
+    Context XA(WA), XB(WB);
+    ASSERT_TRUE(pollReadable(A, XA).is_pending());
+    ASSERT_TRUE(pollReadable(B, XB).is_pending());
+    ASSERT_TRUE(P.put());
+    ASSERT_TRUE(Q.put());
+    EXPECT_TRUE(waitFor([&] { return CA.Wakes == 1 && CB.Wakes == 1; }));
+    std::this_thread::sleep_for(1ms);
+    EXPECT_EQ(CA.Wakes.load(), 1);
+    EXPECT_EQ(CB.Wakes.load(), 1);
+    for (auto [T, Fd] : {std::pair{A, P.Read}, std::pair{B, Q.Read}}) {
+      Poll<Readiness> Seen = pollReadable(T, corofy::testing::noopContext());
+      ASSERT_TRUE(Seen.is_ready());
+      ASSERT_TRUE(drain(Fd));
+      R->clear_readiness(T, Seen.value());
+    }
+  }
+  Stop = true;
+  R->unpark();
+  EXPECT_TRUE(waitFor([&] { return Running < 2; }))
+      << "unpark() ended no blocked turn";
+  R->unpark(); // the other one's, if it blocked again before it saw Stop
+  First.join();
+  Second.join();
+  R->deregister(A, P.Read);
+  R->deregister(B, Q.Read);
+}
+
 TEST_F(ReactorTest, PipeReadinessWakesTheReaderOnce) {
   Token T = R->register_io(P.Read, Interest::Readable);
   WakeCounter C;
