@@ -197,11 +197,9 @@ private:
   std::size_t owned_count_ = 0;
   unsigned idle_threads_ = 0; // threads waiting on idle_
   unsigned notified_ = 0;     // idle_ notifications not yet taken up
-  bool spinning_ = false;     // a worker looks for tasks before it sleeps
-  std::atomic<bool> has_tasks_{false}; // !queue_.empty(), for the spinner
-  unsigned drivers_ = 0;               // threads inside reactor_->turn()
-  bool unparked_ = false; // turn() interrupted for tasks, not returned
-  bool closed_ = false;   // shutting down: no more tasks run
+  unsigned drivers_ = 0;      // threads inside reactor_->turn()
+  bool unparked_ = false;     // turn() interrupted for tasks, not returned
+  bool closed_ = false;       // shutting down: no more tasks run
 };
 
 /// Polls a task taken from the run queue, with the queue's reference.

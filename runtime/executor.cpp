@@ -19,8 +19,10 @@
 // but only when no thread woken that way is still on its way, and a thread
 // that takes a task and sees more wakes the next (as Tokio's "searching"
 // workers do), so that a burst of tasks costs one wake-up. The wake-up is
-// made after the mutex is released, and a worker with nothing to run looks
-// at the queue for a few microseconds before it blocks beside another.
+// made after the mutex is released. An idle worker does not spin on the
+// queue before it blocks: the kernel wakes it for each few events that
+// arrive while another runs tasks, so it would spin far more often than a
+// spin saves a wake-up.
 //
 // Two shortcuts keep the common hand-offs off the shared queue:
 //
@@ -70,10 +72,6 @@ constexpr unsigned TasksPerReactorCheck = 61;
 /// How many tasks a worker runs from its LIFO slot in a row (Tokio bounds
 /// the same chain with its cooperative budget of 128).
 constexpr unsigned MaxLifoPolls = 128;
-
-/// How many cpu_relax() a worker with nothing to run spends looking at the
-/// queue before it sleeps (about 5 us on x86).
-constexpr unsigned IdleSpins = 128;
 
 /// How many of its own tasks a thread inside a current-thread block_on()
 /// runs between two looks at the shared queue, where other threads' wakes
@@ -192,12 +190,11 @@ void Core::shutdown() {
 Core::Wake Core::push_locked(TaskHeader &task, bool wake) {
   queue_.push(task);
   ++queued_;
-  has_tasks_.store(true, std::memory_order_relaxed);
   return wake ? wake_one_locked() : Wake::None;
 }
 
 Core::Wake Core::wake_one_locked() {
-  if (notified_ || unparked_ || spinning_)
+  if (notified_ || unparked_)
     return Wake::None; // that thread looks at the queue soon, passes it on
   if (idle_threads_) {
     ++notified_;
@@ -219,11 +216,8 @@ void Core::deliver(Wake wake) noexcept {
 
 TaskHeader *Core::pop_locked() noexcept {
   TaskHeader *task = queue_.pop();
-  if (task) {
+  if (task)
     --queued_;
-    if (queue_.empty())
-      has_tasks_.store(false, std::memory_order_relaxed);
-  }
   return task;
 }
 
@@ -365,7 +359,6 @@ void Core::run(BlockOnState *main) {
 void Core::take_queue_locked(Runner &runner) noexcept {
   runner.queue.append(queue_);
   queued_ = 0;
-  has_tasks_.store(false, std::memory_order_relaxed);
 }
 
 void Core::return_queue_locked(Runner &runner) noexcept {
@@ -374,7 +367,6 @@ void Core::return_queue_locked(Runner &runner) noexcept {
   for (TaskHeader *task = runner.queue.head; task; task = task->next_)
     ++queued_;
   queue_.prepend(runner.queue);
-  has_tasks_.store(true, std::memory_order_relaxed);
 }
 
 void Core::run_main(BlockOnState &main) {
@@ -453,33 +445,10 @@ void Core::run_worker(Worker &worker) {
         continue;
       }
     }
-    if (checkReactor) {
-      drive_locked(lock, /*justLook=*/true);
-      sinceReactor = 0;
-      continue;
-    }
-    if (drivers_ && !spinning_) {
-      // Look at the queue for a moment before blocking beside another
-      // driver: a thread that queues tasks a little slower than this one
-      // runs them would otherwise wake it for each one (two context
-      // switches, and the waker is often preempted). One spinner at a time;
-      // pushers count on it as on a notified thread, so they wake no one
-      // else meanwhile.
-      spinning_ = true;
-      lock.unlock();
-      for (unsigned spin = 0;
-           spin != IdleSpins && !has_tasks_.load(std::memory_order_relaxed);
-           ++spin)
-        cpu_relax();
-      lock = lock_spinning(mutex_);
-      spinning_ = false;
-      if (!queue_.empty() || closed_)
-        continue;
-    }
     // Block in epoll_wait only when there is nothing to run; other idle
     // workers may do so too, so that none needs waking to take over the
     // reactor while this one runs what it brings.
-    drive_locked(lock, /*justLook=*/false);
+    drive_locked(lock, checkReactor);
     sinceReactor = 0;
   }
   // The tasks left need another thread.
