@@ -370,6 +370,7 @@ std::size_t Reactor::registrations() const {
 
 void Reactor::turn(std::optional<Clock::duration> max_wait) {
   // Per thread, since several may turn at once; reused to avoid allocating.
+  // (So no waker may turn a reactor on the thread that wakes it.)
   thread_local std::vector<detail::BackendEvent> events(256);
   thread_local std::vector<Waker> wakes;
   ReactorState &s = *state_;
