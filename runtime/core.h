@@ -170,9 +170,10 @@ private:
   /// into the worker's LIFO slot, at most MaxLifoPolls in a row; returns
   /// how many it ran.
   unsigned run_on_worker(Worker &worker, TaskHeader &task);
-  /// Turns the reactor on this thread as its driver (`justLook`: without
-  /// blocking), then hands the driver's role to an idle thread; mutex_ held
-  /// on entry and on return, released meanwhile.
+  /// Turns the reactor on this thread as one of its drivers (`justLook`:
+  /// without blocking), then hands the driver's role to a thread idle in
+  /// sleep_locked(), if any; mutex_ held on entry and on return, released
+  /// meanwhile.
   void drive_locked(std::unique_lock<std::mutex> &lock, bool justLook);
   /// Waits on idle_ until notified; mutex_ held, released meanwhile.
   void sleep_locked(std::unique_lock<std::mutex> &lock);
@@ -196,11 +197,9 @@ private:
   std::size_t owned_count_ = 0;
   unsigned idle_threads_ = 0; // threads waiting on idle_
   unsigned notified_ = 0;     // idle_ notifications not yet taken up
-  bool spinning_ = false;     // a worker looks for tasks before it sleeps
-  std::atomic<bool> has_tasks_{false}; // !queue_.empty(), for the spinner
-  bool driving_ = false;               // a thread is inside reactor_->turn()
-  bool unparked_ = false; // turn() interrupted for tasks, not returned
-  bool closed_ = false;   // shutting down: no more tasks run
+  unsigned drivers_ = 0;      // threads inside reactor_->turn()
+  bool unparked_ = false;     // turn() interrupted for tasks, not returned
+  bool closed_ = false;       // shutting down: no more tasks run
 };
 
 /// Polls a task taken from the run queue, with the queue's reference.

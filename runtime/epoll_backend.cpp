@@ -98,9 +98,11 @@ public:
       milliseconds = static_cast<int>(
           std::min<std::chrono::milliseconds::rep>(rounded.count(), INT_MAX));
     }
-    events_.resize(std::max<std::size_t>(out.size(), 1));
-    int count = epoll_wait(epoll_, events_.data(),
-                           static_cast<int>(events_.size()), milliseconds);
+    // Per thread, since several may wait at once.
+    thread_local std::vector<epoll_event> events;
+    events.resize(std::max<std::size_t>(out.size(), 1));
+    int count = epoll_wait(epoll_, events.data(),
+                           static_cast<int>(events.size()), milliseconds);
     if (count < 0) {
       if (errno == EINTR)
         return 0;
@@ -108,14 +110,14 @@ public:
     }
     std::size_t stored = 0;
     for (int i = 0; i != count; ++i) {
-      if (events_[i].data.u64 == WakeToken) {
+      if (events[i].data.u64 == WakeToken) {
         std::uint64_t value;
-        // Drain the counter; the edge is consumed with it.
-        while (::read(wake_, &value, sizeof value) > 0) {
-        }
+        // One read resets the counter (not a semaphore eventfd); the edge
+        // is consumed with it.
+        (void)!::read(wake_, &value, sizeof value);
         continue;
       }
-      out[stored++] = {events_[i].data.u64, readiness(events_[i].events)};
+      out[stored++] = {events[i].data.u64, readiness(events[i].events)};
     }
     return stored;
   }
@@ -138,7 +140,6 @@ private:
 
   int epoll_ = -1;
   int wake_ = -1;
-  std::vector<epoll_event> events_; // reused by each wait()
 };
 
 } // namespace

@@ -7,16 +7,22 @@
 // One FIFO run queue under one mutex serves every thread of a runtime: it
 // is fair (tasks run in the order they were woken) and, with the reactor
 // turning into wakes in batches, simple enough to be obviously right. A
-// thread with nothing to run becomes the reactor's driver if no other
-// thread is (and blocks in epoll_wait), or else sleeps on a condition
-// variable. Whoever queues a task makes sure a thread is on its way to the
-// queue: it wakes one sleeping thread, or interrupts the driver through the
-// eventfd when no thread sleeps, so a woken task never waits for a timeout;
+// worker with nothing to run blocks in epoll_wait, beside any other idle
+// worker: the kernel hands each event to one of them, so a worker that
+// returns from a turn with tasks to run need not wake another to watch the
+// reactor meanwhile, and one busy with a long task holds up no one's I/O.
+// (A thread inside a current-thread block_on() becomes the reactor's
+// driver if no other thread is, or else sleeps on a condition variable.)
+// Whoever queues a task makes sure a thread is on its way to the queue: it
+// wakes one sleeping thread, or interrupts a driver through the eventfd
+// when no thread sleeps, so a woken task never waits for a timeout;
 // but only when no thread woken that way is still on its way, and a thread
 // that takes a task and sees more wakes the next (as Tokio's "searching"
 // workers do), so that a burst of tasks costs one wake-up. The wake-up is
-// made after the mutex is released, and a worker with nothing to run looks
-// at the queue for a few microseconds before it sleeps.
+// made after the mutex is released. An idle worker does not spin on the
+// queue before it blocks: the kernel wakes it for each few events that
+// arrive while another runs tasks, so it would spin far more often than a
+// spin saves a wake-up.
 //
 // Two shortcuts keep the common hand-offs off the shared queue:
 //
@@ -66,10 +72,6 @@ constexpr unsigned TasksPerReactorCheck = 61;
 /// How many tasks a worker runs from its LIFO slot in a row (Tokio bounds
 /// the same chain with its cooperative budget of 128).
 constexpr unsigned MaxLifoPolls = 128;
-
-/// How many cpu_relax() a worker with nothing to run spends looking at the
-/// queue before it sleeps (about 5 us on x86).
-constexpr unsigned IdleSpins = 128;
 
 /// How many of its own tasks a thread inside a current-thread block_on()
 /// runs between two looks at the shared queue, where other threads' wakes
@@ -145,8 +147,8 @@ void Core::shutdown() {
   {
     auto lock = lock_spinning(mutex_);
     closed_ = true;
-    if (driving_)
-      reactor_->unpark();
+    if (drivers_)
+      reactor_->unpark(); // each driver that returns wakes the next
   }
   idle_.notify_all();
   for (std::thread &thread : threads_)
@@ -188,18 +190,17 @@ void Core::shutdown() {
 Core::Wake Core::push_locked(TaskHeader &task, bool wake) {
   queue_.push(task);
   ++queued_;
-  has_tasks_.store(true, std::memory_order_relaxed);
   return wake ? wake_one_locked() : Wake::None;
 }
 
 Core::Wake Core::wake_one_locked() {
-  if (notified_ || unparked_ || spinning_)
+  if (notified_ || unparked_)
     return Wake::None; // that thread looks at the queue soon, passes it on
   if (idle_threads_) {
     ++notified_;
     return Wake::Idle;
   }
-  if (driving_ && !Dispatching) {
+  if (drivers_ && !Dispatching) {
     unparked_ = true;
     return Wake::Driver;
   }
@@ -215,11 +216,8 @@ void Core::deliver(Wake wake) noexcept {
 
 TaskHeader *Core::pop_locked() noexcept {
   TaskHeader *task = queue_.pop();
-  if (task) {
+  if (task)
     --queued_;
-    if (queue_.empty())
-      has_tasks_.store(false, std::memory_order_relaxed);
-  }
   return task;
 }
 
@@ -323,7 +321,7 @@ std::size_t Core::live_tasks() {
 }
 
 void Core::drive_locked(std::unique_lock<std::mutex> &lock, bool justLook) {
-  driving_ = true;
+  ++drivers_;
   lock.unlock();
   Dispatching = true;
   reactor_->turn(justLook
@@ -331,8 +329,10 @@ void Core::drive_locked(std::unique_lock<std::mutex> &lock, bool justLook) {
                      : std::nullopt);
   Dispatching = false;
   lock = lock_spinning(mutex_);
-  driving_ = false;
+  --drivers_;
   unparked_ = false;
+  if (closed_ && drivers_)
+    reactor_->unpark(); // an unpark() wakes one of the drivers
   if (idle_threads_ && !notified_) {
     ++notified_; // hand the driver's role on
     lock.unlock();
@@ -359,7 +359,6 @@ void Core::run(BlockOnState *main) {
 void Core::take_queue_locked(Runner &runner) noexcept {
   runner.queue.append(queue_);
   queued_ = 0;
-  has_tasks_.store(false, std::memory_order_relaxed);
 }
 
 void Core::return_queue_locked(Runner &runner) noexcept {
@@ -368,7 +367,6 @@ void Core::return_queue_locked(Runner &runner) noexcept {
   for (TaskHeader *task = runner.queue.head; task; task = task->next_)
     ++queued_;
   queue_.prepend(runner.queue);
-  has_tasks_.store(true, std::memory_order_relaxed);
 }
 
 void Core::run_main(BlockOnState &main) {
@@ -386,7 +384,7 @@ void Core::run_main(BlockOnState &main) {
   std::size_t ahead = queued_;
   for (;;) {
     take_queue_locked(runner);
-    if (sinceReactor >= TasksPerReactorCheck && driving_)
+    if (sinceReactor >= TasksPerReactorCheck && drivers_)
       sinceReactor = 0; // another thread is watching the reactor
     bool checkReactor = sinceReactor >= TasksPerReactorCheck;
     // A load first: the exchange, a locked instruction, only when woken.
@@ -414,7 +412,7 @@ void Core::run_main(BlockOnState &main) {
       }
       ahead = 0; // another thread ran them
     }
-    if (!driving_) {
+    if (!drivers_) {
       // Block in epoll_wait only when there is nothing to run.
       drive_locked(lock, checkReactor);
       sinceReactor = 0;
@@ -435,7 +433,7 @@ void Core::run_worker(Worker &worker) {
   unsigned sinceReactor = 0;
   auto lock = lock_spinning(mutex_);
   while (!closed_) {
-    bool checkReactor = sinceReactor >= TasksPerReactorCheck && !driving_;
+    bool checkReactor = sinceReactor >= TasksPerReactorCheck && !drivers_;
     if (!checkReactor) {
       if (TaskHeader *task = pop_locked()) {
         // More work than this thread: bring another.
@@ -447,30 +445,11 @@ void Core::run_worker(Worker &worker) {
         continue;
       }
     }
-    if (!driving_) {
-      // Block in epoll_wait only when there is nothing to run.
-      drive_locked(lock, checkReactor);
-      sinceReactor = 0;
-      continue;
-    }
-    if (!spinning_) {
-      // Look at the queue for a moment before sleeping: a thread that queues
-      // tasks a little slower than this one runs them would otherwise wake
-      // it for each one (two context switches, and the waker is often
-      // preempted). One spinner at a time; pushers count on it as on a
-      // notified thread, so they wake no one else meanwhile.
-      spinning_ = true;
-      lock.unlock();
-      for (unsigned spin = 0;
-           spin != IdleSpins && !has_tasks_.load(std::memory_order_relaxed);
-           ++spin)
-        cpu_relax();
-      lock = lock_spinning(mutex_);
-      spinning_ = false;
-      if (!queue_.empty() || closed_)
-        continue;
-    }
-    sleep_locked(lock);
+    // Block in epoll_wait only when there is nothing to run; other idle
+    // workers may do so too, so that none needs waking to take over the
+    // reactor while this one runs what it brings.
+    drive_locked(lock, checkReactor);
+    sinceReactor = 0;
   }
   // The tasks left need another thread.
   Wake wake = queue_.empty() ? Wake::None : wake_one_locked();
@@ -481,7 +460,7 @@ void Core::run_worker(Worker &worker) {
 void Core::wake_blocked() noexcept {
   {
     auto lock = lock_spinning(mutex_);
-    if (driving_ && !Dispatching)
+    if (drivers_ && !Dispatching)
       reactor_->unpark();
   }
   idle_.notify_all(); // the blocked thread may be any of the sleepers

@@ -12,15 +12,22 @@
 // wake may run into the scheduler and a drop may destroy a task whose
 // futures call back into the reactor.
 //
+// But for one fast path: a slot's readiness bits and tick are one atomic
+// word, and its pages never move, so that poll_ready() of a ready fd and
+// clear_readiness() take no lock (each socket call makes one or two of
+// them). Only storing a waker takes the lock, and turn() changes the word
+// under it, so an edge is never lost between the check and the store.
+//
 //===----------------------------------------------------------------------===//
 
 #include "reactor_backend.h"
 
 #include <algorithm>
-#include <deque>
+#include <atomic>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -75,31 +82,45 @@ struct Waiters {
 
 struct ReactorState {
   struct Slot {
-    std::uint32_t generation = 0;
-    bool live = false;
-    std::uint8_t readiness = 0;
-    std::uint32_t tick = 0; // events seen, for clear_readiness()
-    Waiters reader, writer;
+    // Written under the mutex, read without it by the fast paths.
+    std::atomic<std::uint32_t> generation{0};
+    std::atomic<bool> live{false};
+    /// The readiness bits in the low byte, the tick (events seen, for
+    /// clear_readiness()) in the high half.
+    std::atomic<std::uint64_t> readiness{0};
+    Waiters reader, writer; // under the mutex
+
+    static std::uint64_t pack(std::uint8_t bits, std::uint32_t tick) {
+      return std::uint64_t(tick) << 32 | bits;
+    }
+    static Readiness unpack(std::uint64_t word, std::uint8_t mask) {
+      return Readiness(static_cast<std::uint8_t>(word & mask),
+                       static_cast<std::uint32_t>(word >> 32));
+    }
   };
 
   std::unique_ptr<ReactorBackend> backend = make_reactor_backend();
 
   mutable std::mutex mutex;
-  bool closed = false;
-  std::deque<Slot> slots; // a deque: slots never move
+  /// Set under the mutex by shutdown(); read without it by the fast path.
+  std::atomic<bool> closed{false};
+  /// The slots, in pages that never move, found without the lock: a page
+  /// is published (release) before any token into it is handed out.
+  static constexpr std::uint32_t PageSize = 1024, MaxPages = 4096;
+  std::unique_ptr<std::atomic<Slot *>[]> pages =
+      std::make_unique<std::atomic<Slot *>[]>(MaxPages);
+  std::vector<std::unique_ptr<Slot[]>> owned_pages;
+  std::uint32_t slot_count = 0;
   std::vector<std::uint32_t> free_slots;
   std::size_t live_slots = 0;
 
   std::vector<TimerEntry *> heap; // min-heap on (deadline, sequence)
   std::uint64_t next_sequence = 0;
-  /// Whether a turn() blocks, and until when: arming an earlier timer must
-  /// then interrupt it.
-  bool parked = false;
+  /// How many turn()s block, and until when the latest of them does:
+  /// arming an earlier timer must then interrupt one. (The latest, not the
+  /// earliest: a stale value only costs a needless wake.)
+  unsigned parked = 0;
   Clock::time_point parked_until;
-
-  // Used by turn() alone (one thread at a time), reused to avoid allocating.
-  std::vector<BackendEvent> events = std::vector<BackendEvent>(256);
-  std::vector<Waker> wakes;
 
   static std::uint64_t encode(Token token) {
     return std::uint64_t(token.generation) << 32 | token.index;
@@ -108,11 +129,35 @@ struct ReactorState {
     return {static_cast<std::uint32_t>(value),
             static_cast<std::uint32_t>(value >> 32)};
   }
-  Slot *find(Token token) {
-    if (token.index >= slots.size())
+  /// The live slot of `token`, or null; safe without the lock.
+  Slot *find(Token token) const {
+    if (token.index >= PageSize * MaxPages)
       return nullptr;
-    Slot &slot = slots[token.index];
-    return slot.live && slot.generation == token.generation ? &slot : nullptr;
+    Slot *page = pages[token.index / PageSize].load(std::memory_order_acquire);
+    if (!page)
+      return nullptr;
+    Slot &slot = page[token.index % PageSize];
+    return slot.live.load(std::memory_order_acquire) &&
+                   slot.generation.load(std::memory_order_relaxed) ==
+                       token.generation
+               ? &slot
+               : nullptr;
+  }
+  /// A new slot's index (under the lock); throws when all are taken.
+  std::uint32_t newSlot() {
+    if (slot_count == PageSize * MaxPages)
+      throw std::system_error(std::make_error_code(std::errc::no_buffer_space),
+                              "corofy: too many registrations");
+    if (slot_count % PageSize == 0) {
+      owned_pages.push_back(std::make_unique<Slot[]>(PageSize));
+      pages[slot_count / PageSize].store(owned_pages.back().get(),
+                                         std::memory_order_release);
+    }
+    return slot_count++;
+  }
+  Slot &at(std::uint32_t index) {
+    return pages[index / PageSize].load(
+        std::memory_order_relaxed)[index % PageSize];
   }
 
   // The timer heap; every move updates the entry's heap_index.
@@ -209,7 +254,7 @@ Reactor::~Reactor() = default;
 
 Token Reactor::register_io(int fd, Interest interest) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->closed)
+  if (state_->closed.load(std::memory_order_relaxed))
     throw std::logic_error("corofy: register_io() on a reactor that has "
                            "shut down");
   std::uint32_t index;
@@ -217,27 +262,25 @@ Token Reactor::register_io(int fd, Interest interest) {
     index = state_->free_slots.back();
     state_->free_slots.pop_back();
   } else {
-    index = static_cast<std::uint32_t>(state_->slots.size());
-    state_->slots.emplace_back();
+    index = state_->newSlot();
   }
-  ReactorState::Slot &slot = state_->slots[index];
-  Token token{index, slot.generation};
+  ReactorState::Slot &slot = state_->at(index);
+  Token token{index, slot.generation.load(std::memory_order_relaxed)};
   try {
     state_->backend->add(fd, ReactorState::encode(token), interest);
   } catch (...) {
     state_->free_slots.push_back(index);
     throw;
   }
-  slot.live = true;
-  slot.readiness = 0;
-  slot.tick = 0;
+  slot.readiness.store(0, std::memory_order_relaxed);
+  slot.live.store(true, std::memory_order_release);
   ++state_->live_slots;
   return token;
 }
 
 void Reactor::reregister(Token token, int fd, Interest interest) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (state_->closed || !state_->find(token))
+  if (state_->closed.load(std::memory_order_relaxed) || !state_->find(token))
     throw std::logic_error("corofy: reregister() of a token that is not "
                            "registered");
   state_->backend->modify(fd, ReactorState::encode(token), interest);
@@ -249,10 +292,10 @@ void Reactor::deregister(Token token, int fd) noexcept {
   ReactorState::Slot *slot = state_->find(token);
   if (!slot)
     return;
-  if (!state_->closed)
+  if (!state_->closed.load(std::memory_order_relaxed))
     state_->backend->remove(fd);
-  slot->live = false;
-  ++slot->generation;
+  slot->live.store(false, std::memory_order_relaxed);
+  slot->generation.fetch_add(1, std::memory_order_relaxed);
   reader = std::move(slot->reader); // leaves no waker behind
   writer = std::move(slot->writer);
   state_->free_slots.push_back(token.index);
@@ -261,19 +304,34 @@ void Reactor::deregister(Token token, int fd) noexcept {
 
 Poll<Readiness> Reactor::poll_ready(Token token, Interest interest,
                                     Context &cx) {
-  // Woken after the lock: made room for another among the waiters.
-  Waker displacedReader = Waker::noop(), displacedWriter = Waker::noop();
-  std::unique_lock<std::mutex> lock(state_->mutex);
+  const std::uint8_t mask = Readiness::mask(interest);
   // Whatever readiness the slot remembers: no edge will follow it, so a
   // future that went on would sooner or later wait forever.
-  if (state_->closed)
+  if (state_->closed.load(std::memory_order_acquire))
     return Poll<Readiness>::ready(Readiness(Readiness::ShutDown, 0));
   ReactorState::Slot *slot = state_->find(token);
   if (!slot)
     return Poll<Readiness>::ready(Readiness(Readiness::Error, 0));
-  std::uint8_t bits = slot->readiness & Readiness::mask(interest);
-  if (bits)
-    return Poll<Readiness>::ready(Readiness(bits, slot->tick));
+  // Ready: no lock.
+  Readiness seen = ReactorState::Slot::unpack(
+      slot->readiness.load(std::memory_order_acquire), mask);
+  if (seen.bits())
+    return Poll<Readiness>::ready(seen);
+
+  // Woken after the lock: made room for another among the waiters.
+  Waker displacedReader = Waker::noop(), displacedWriter = Waker::noop();
+  std::unique_lock<std::mutex> lock(state_->mutex);
+  // Again under the lock, which turn() and shutdown() hold to change the
+  // word and take the wakers.
+  if (state_->closed.load(std::memory_order_relaxed))
+    return Poll<Readiness>::ready(Readiness(Readiness::ShutDown, 0));
+  slot = state_->find(token);
+  if (!slot)
+    return Poll<Readiness>::ready(Readiness(Readiness::Error, 0));
+  seen = ReactorState::Slot::unpack(
+      slot->readiness.load(std::memory_order_relaxed), mask);
+  if (seen.bits())
+    return Poll<Readiness>::ready(seen);
   auto wanted = static_cast<std::uint8_t>(interest);
   if (wanted & 1)
     slot->reader.add(cx.waker(), displacedReader);
@@ -286,12 +344,19 @@ Poll<Readiness> Reactor::poll_ready(Token token, Interest interest,
 }
 
 void Reactor::clear_readiness(Token token, Readiness seen) noexcept {
-  std::lock_guard<std::mutex> lock(state_->mutex);
   ReactorState::Slot *slot = state_->find(token);
-  // Closed and error states stay: they are final.
-  if (slot && slot->tick == seen.tick())
-    slot->readiness &=
-        ~(seen.bits() & (Readiness::Readable | Readiness::Writable));
+  if (!slot)
+    return;
+  // Closed and error states stay: they are final. A new tick (an event
+  // since `seen`) keeps the bits.
+  std::uint64_t word = slot->readiness.load(std::memory_order_relaxed);
+  std::uint8_t clear =
+      seen.bits() & (Readiness::Readable | Readiness::Writable);
+  while (static_cast<std::uint32_t>(word >> 32) == seen.tick() &&
+         (word & clear) &&
+         !slot->readiness.compare_exchange_weak(
+             word, word & ~std::uint64_t(clear), std::memory_order_relaxed)) {
+  }
 }
 
 std::size_t Reactor::registrations() const {
@@ -304,11 +369,16 @@ std::size_t Reactor::registrations() const {
 //===----------------------------------------------------------------------===//
 
 void Reactor::turn(std::optional<Clock::duration> max_wait) {
+  // Per thread, since several may turn at once; reused to avoid allocating.
+  // (So no waker may turn a reactor on the thread that wakes it.)
+  thread_local std::vector<detail::BackendEvent> events(256);
+  thread_local std::vector<Waker> wakes;
   ReactorState &s = *state_;
   std::optional<std::chrono::nanoseconds> timeout;
+  bool parks = false;
   {
     std::lock_guard<std::mutex> lock(s.mutex);
-    if (s.closed)
+    if (s.closed.load(std::memory_order_relaxed))
       return;
     Clock::time_point now = Clock::now();
     if (max_wait)
@@ -320,44 +390,54 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
                     ? std::min<std::chrono::nanoseconds>(*timeout, untilTimer)
                     : untilTimer;
     }
-    s.parked = !timeout || timeout->count() > 0;
-    s.parked_until = timeout ? now + *timeout : Clock::time_point::max();
+    parks = !timeout || timeout->count() > 0;
+    if (parks) {
+      Clock::time_point until =
+          timeout ? now + *timeout : Clock::time_point::max();
+      s.parked_until = s.parked++ ? std::max(s.parked_until, until) : until;
+    }
   }
 
-  std::size_t count = s.backend->wait(s.events, timeout);
+  std::size_t count = s.backend->wait(events, timeout);
 
   {
     std::lock_guard<std::mutex> lock(s.mutex);
-    s.parked = false;
+    if (parks)
+      --s.parked;
     for (std::size_t i = 0; i != count; ++i) {
-      ReactorState::Slot *slot =
-          s.find(ReactorState::decode(s.events[i].token));
+      ReactorState::Slot *slot = s.find(ReactorState::decode(events[i].token));
       if (!slot)
         continue; // deregistered since
-      std::uint8_t bits = s.events[i].readiness;
-      slot->readiness |= bits;
-      ++slot->tick;
+      std::uint8_t bits = events[i].readiness;
+      // A CAS: clear_readiness() changes the word without the lock.
+      std::uint64_t word = slot->readiness.load(std::memory_order_relaxed);
+      while (!slot->readiness.compare_exchange_weak(
+          word,
+          ReactorState::Slot::pack(static_cast<std::uint8_t>(word) | bits,
+                                   static_cast<std::uint32_t>(word >> 32) + 1),
+          std::memory_order_release, std::memory_order_relaxed)) {
+      }
       if (bits & Readiness::mask(Interest::Readable))
-        slot->reader.take(s.wakes);
+        slot->reader.take(wakes);
       if (bits & Readiness::mask(Interest::Writable))
-        slot->writer.take(s.wakes);
+        slot->writer.take(wakes);
     }
     Clock::time_point now = Clock::now();
     while (!s.heap.empty() && s.heap.front()->deadline <= now) {
       detail::TimerEntry &entry = *s.heap.front();
       s.removeTimer(entry);
       entry.fired = true;
-      s.wakes.push_back(std::exchange(entry.waker, Waker::noop()));
+      wakes.push_back(std::exchange(entry.waker, Waker::noop()));
     }
   }
-  for (Waker &waker : s.wakes)
+  for (Waker &waker : wakes)
     std::move(waker).wake(); // hands a task's reference to its queue
-  s.wakes.clear();
+  wakes.clear();
 }
 
 void Reactor::unpark() noexcept {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  if (!state_->closed)
+  if (!state_->closed.load(std::memory_order_relaxed))
     state_->backend->wake();
 }
 
@@ -365,11 +445,12 @@ void Reactor::shutdown() noexcept {
   std::vector<Waker> waiting;
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    if (state_->closed)
+    if (state_->closed.load(std::memory_order_relaxed))
       return;
-    state_->closed = true;
+    state_->closed.store(true, std::memory_order_release);
     state_->backend.reset(); // closes the epoll fd and the eventfd
-    for (ReactorState::Slot &slot : state_->slots) {
+    for (std::uint32_t index = 0; index != state_->slot_count; ++index) {
+      ReactorState::Slot &slot = state_->at(index);
       slot.reader.take(waiting);
       slot.writer.take(waiting);
     }
@@ -392,7 +473,8 @@ Reactor::TimerPoll Reactor::poll_timer(detail::TimerEntry &entry, Context &cx) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (entry.fired)
     return TimerPoll::Fired;
-  if (entry.heap_index != detail::TimerEntry::NotQueued && !state_->closed) {
+  if (entry.heap_index != detail::TimerEntry::NotQueued &&
+      !state_->closed.load(std::memory_order_relaxed)) {
     if (!entry.waker.will_wake(cx.waker()))
       replaced = std::exchange(entry.waker, cx.waker());
     return TimerPoll::Pending;
@@ -403,7 +485,7 @@ Reactor::TimerPoll Reactor::poll_timer(detail::TimerEntry &entry, Context &cx) {
     entry.fired = true;
     return TimerPoll::Fired;
   }
-  if (state_->closed)
+  if (state_->closed.load(std::memory_order_relaxed))
     return TimerPoll::ShutDown; // no turn() will ever fire it
   replaced = std::exchange(entry.waker, cx.waker());
   entry.sequence = state_->next_sequence++;

@@ -45,10 +45,12 @@ public:
   /// do not block), stores up to out.size() events and returns how many.
   /// Wakes are consumed here, not reported. Never returns early without a
   /// reason, so that the caller does not spin: a timeout is rounded up.
+  /// Several threads may wait at once; each event goes to one of them.
   virtual std::size_t wait(std::span<BackendEvent> out,
                            std::optional<std::chrono::nanoseconds> timeout) = 0;
 
-  /// Makes the current or next wait() return. Safe from any thread.
+  /// Makes the current or next wait() return (one of them, when several
+  /// threads wait). Safe from any thread.
   virtual void wake() noexcept = 0;
 };
 

@@ -18,7 +18,10 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <utility>
+#include <vector>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace {
@@ -102,6 +105,57 @@ TEST_F(ReactorTest, UnparkBeforeTurnIsRemembered) {
   EXPECT_GE(std::chrono::steady_clock::now() - Start, 30ms);
 }
 
+TEST_F(ReactorTest, SeveralThreadsTurnAtOnce) {
+  // The workers of a runtime all block in turn() when idle: each edge
+  // wakes its waker once, whichever thread sees it, and unpark() ends a
+  // blocked turn.
+  Pipe Q;
+  Token A = R->register_io(P.Read, Interest::Readable);
+  Token B = R->register_io(Q.Read, Interest::Readable);
+  std::atomic<bool> Stop{false};
+  std::atomic<int> Running{2};
+  auto Drive = [&] {
+    while (!Stop)
+      R->turn(std::nullopt);
+    --Running;
+  };
+  std::thread First(Drive), Second(Drive);
+  auto waitFor = [](auto Done) {
+    auto Deadline = std::chrono::steady_clock::now() + 5s;
+    while (!Done() && std::chrono::steady_clock::now() < Deadline)
+      std::this_thread::sleep_for(1ms);
+    return Done();
+  };
+  for (int Round = 0; Round != 20; ++Round) {
+    WakeCounter CA, CB;
+    Waker WA = CA.waker(), WB = CB.waker();
+    Context XA(WA), XB(WB);
+    ASSERT_TRUE(pollReadable(A, XA).is_pending());
+    ASSERT_TRUE(pollReadable(B, XB).is_pending());
+    ASSERT_TRUE(P.put());
+    ASSERT_TRUE(Q.put());
+    EXPECT_TRUE(waitFor([&] { return CA.Wakes == 1 && CB.Wakes == 1; }));
+    std::this_thread::sleep_for(1ms);
+    EXPECT_EQ(CA.Wakes.load(), 1);
+    EXPECT_EQ(CB.Wakes.load(), 1);
+    for (auto [T, Fd] : {std::pair{A, P.Read}, std::pair{B, Q.Read}}) {
+      Poll<Readiness> Seen = pollReadable(T, corofy::testing::noopContext());
+      ASSERT_TRUE(Seen.is_ready());
+      ASSERT_TRUE(drain(Fd));
+      R->clear_readiness(T, Seen.value());
+    }
+  }
+  Stop = true;
+  R->unpark();
+  EXPECT_TRUE(waitFor([&] { return Running < 2; }))
+      << "unpark() ended no blocked turn";
+  R->unpark(); // the other one's, if it blocked again before it saw Stop
+  First.join();
+  Second.join();
+  R->deregister(A, P.Read);
+  R->deregister(B, Q.Read);
+}
+
 TEST_F(ReactorTest, PipeReadinessWakesTheReaderOnce) {
   Token T = R->register_io(P.Read, Interest::Readable);
   WakeCounter C;
@@ -174,6 +228,46 @@ TEST_F(ReactorTest, ClearingIsIgnoredWhenANewEdgeArrivedMeanwhile) {
   EXPECT_TRUE(pollReadable(T, Cx).is_ready())
       << "a stale clear erased a newer edge";
   R->deregister(T, P.Read);
+}
+
+TEST_F(ReactorTest, RegistrationsBeyondTheFirstPageOfSlots) {
+  // The slots live in pages of 1024; a registration in the second page
+  // works as one in the first. Each is a dup() of the pipe's read end.
+  rlimit Limit;
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &Limit), 0);
+  if (Limit.rlim_cur < 1500 && Limit.rlim_max >= 1500) {
+    Limit.rlim_cur = 1500;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &Limit), 0);
+  }
+  if (Limit.rlim_cur < 1500)
+    GTEST_SKIP() << "fewer than 1500 descriptors allowed";
+  std::vector<std::pair<int, Token>> Registered;
+  for (int I = 0; I != 1100; ++I) {
+    int Fd = ::dup(P.Read);
+    ASSERT_GE(Fd, 0);
+    Registered.emplace_back(Fd, R->register_io(Fd, Interest::Readable));
+  }
+  EXPECT_EQ(R->registrations(), 1100u);
+  Context &Cx = corofy::testing::noopContext();
+  Token Last = Registered.back().second;
+  EXPECT_EQ(Last.index, 1099u);
+  EXPECT_TRUE(pollReadable(Last, Cx).is_pending());
+  putAndTurn();
+  for (int Turn = 0; Turn != 5; ++Turn) // 1100 events, 256 a turn
+    R->turn(0ms);
+  Poll<Readiness> Ready = pollReadable(Last, Cx);
+  ASSERT_TRUE(Ready.is_ready());
+  EXPECT_TRUE(Ready.value().is_readable());
+  ASSERT_TRUE(drain(P.Read));
+  R->clear_readiness(Last, Ready.value());
+  EXPECT_TRUE(pollReadable(Last, Cx).is_pending());
+  for (auto [Fd, T] : Registered) {
+    R->deregister(T, Fd);
+    ::close(Fd);
+  }
+  EXPECT_EQ(R->registrations(), 0u);
+  // A stale token of the second page is an error, not a crash.
+  EXPECT_TRUE(pollReadable(Last, Cx).value().is_error());
 }
 
 TEST_F(ReactorTest, WritableAndHangUp) {

@@ -16,8 +16,9 @@
 //    epoll_wait when there is nothing to run. Spawned tasks make progress
 //    only while some thread is inside block_on().
 //  - Options{.worker_threads = N} starts N executor threads over the one
-//    reactor; they run the spawned tasks, and whichever of them is idle waits
-//    in epoll_wait. block_on()'s thread then only polls its own future.
+//    reactor; they run the spawned tasks, and those of them that are idle
+//    wait in epoll_wait together (each event wakes one). block_on()'s thread
+//    then only polls its own future.
 //
 // The blocked-on future takes its turn like a task: on a current-thread
 // runtime, when it wakes itself it is polled again after the tasks queued

@@ -158,8 +158,8 @@ struct TimerEntry {
 
 /// One epoll instance, its wake eventfd and its timers. Normally owned by a
 /// Runtime; a standalone one (std::make_shared<Reactor>()) is driven by
-/// calling turn(). Every method but turn() is safe from any thread; one
-/// thread at a time calls turn().
+/// calling turn(). Every method is safe from any thread, turn() included:
+/// several threads may turn at once, each event waking the wakers of one.
 class Reactor : public std::enable_shared_from_this<Reactor> {
 public:
   /// Creates the epoll instance and the eventfd; throws std::system_error.
@@ -197,10 +197,12 @@ public:
 
   /// Waits for I/O events and expired timers and wakes their wakers:
   /// at most `max_wait` (nullopt: until something happens; zero: just
-  /// look), shortened to the nearest timer. Returns at once after unpark().
+  /// look), shortened to the nearest timer. Returns at once after unpark()
+  /// (one blocked turn() does, when several block).
   void turn(std::optional<Clock::duration> max_wait);
   /// Makes a blocked turn() return (or the next one, if none blocks): an
-  /// eventfd write. Safe from any thread.
+  /// eventfd write, which the kernel reports to one of the threads blocked
+  /// in turn(). Safe from any thread.
   void unpark() noexcept;
 
   /// Closes the descriptors and wakes every stored waker, so that the
