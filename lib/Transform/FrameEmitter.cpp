@@ -416,6 +416,10 @@ struct FrameObject {
   /// When not empty, a flag that says whether it has been made yet, for an
   /// exception that leaves before it is sure to be: the states test it.
   std::string Flag;
+  /// Destroy itself tests such a flag: the object is made on some paths.
+  bool DestroyTestsFlag = false;
+  /// Whether the states' destruction of it tests a flag.
+  bool flagged() const { return DestroyTestsFlag || !Flag.empty(); }
 };
 
 /// A temporary that an expression evaluated before a suspension point of
@@ -429,6 +433,7 @@ struct KeptTemporary {
   /// on some paths only; otherwise Flag names it, for exceptions only.
   std::string Reset;
   std::string Flag;
+  bool DestroyTestsFlag = false;
 };
 
 struct State {
@@ -1243,9 +1248,7 @@ std::string Emitter::syncState(SourceLocation Loc) {
   if (!Branches.empty() &&
       std::all_of(Live.begin() + Branches.back().Mark, Live.end(),
                   [](const FrameObject &Object) {
-                    // Its destruction tests its flag: `if (made) ...`.
-                    return Object.Destroy.empty() ||
-                           StringRef(Object.Destroy).starts_with("if (");
+                    return Object.Destroy.empty() || Object.flagged();
                   })) {
     std::vector<std::string> Marker = branchMarker(Branches.back());
     if (StateLive == Marker)
@@ -2547,10 +2550,12 @@ std::vector<KeptTemporary> Emitter::keepTemporaries(const Expr *E,
       addTemp(Group, "made", Ctx.BoolTy, false, Flag);
       K.Reset = Flag + " = false;";
       K.Destroy = destroyCall(K.Member, Type);
-      if (Conditional || !Branches.empty()) // made on some paths only
+      if (Conditional || !Branches.empty()) { // made on some paths only
         K.Destroy = "if (" + Flag + ") " + K.Destroy;
-      else // made by the time the expression completes
+        K.DestroyTestsFlag = true;
+      } else { // made by the time the expression completes
         K.Flag = Flag;
+      }
       Made = "corofy::frame::made(" + Flag + ", " + Made + ")";
     }
     // The glvalue the temporary was: an lvalue (of const type, when bound
@@ -2588,7 +2593,7 @@ std::string Emitter::startTemporaries(const std::vector<KeptTemporary> &Kept,
     // In a branch, the flag must be clear on the paths that skip it too.
     if (!K.Reset.empty())
       (Branches.empty() ? Resets : BranchResets) += K.Reset + "\n";
-    Live.push_back({K.Member, K.Destroy, K.Flag});
+    Live.push_back({K.Member, K.Destroy, K.Flag, K.DestroyTestsFlag});
   }
   if (std::string Sync = syncState(Loc); !Sync.empty())
     Resets += Sync + "\n";
@@ -2681,6 +2686,7 @@ std::string Emitter::makeInBranch(size_t Group, FrameObject &Object) {
   addTemp(Group, "made", Ctx.BoolTy, false, Flag);
   BranchResets += Flag + " = false;\n";
   Object.Destroy = "if (" + Flag + ") " + Object.Destroy;
+  Object.DestroyTestsFlag = true;
   return Flag + " = true;\n";
 }
 
