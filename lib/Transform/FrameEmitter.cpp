@@ -240,6 +240,13 @@ std::string printType(QualType T, ASTContext &Ctx, StringRef Name = "") {
   return Text;
 }
 
+/// True when printType cannot name \p T: the type of an expression whose
+/// type depends on a template parameter in a way only it spells.
+bool printsAsDependent(QualType T, ASTContext &Ctx) {
+  return T->isDependentType() &&
+         StringRef(printType(T, Ctx)).contains("<dependent type>");
+}
+
 bool needsDestruction(QualType T) {
   if (T->isDependentType())
     return true;
@@ -426,14 +433,12 @@ struct FrameObject {
 /// its full-expression materializes: the frame keeps it until the end of
 /// that full-expression, as C++ keeps it across a co_await.
 struct KeptTemporary {
-  std::string Member;  // temps12_.temporary
-  std::string Destroy; // empty when trivially destructible
+  /// temps12_.temporary; its Destroy tests its flag when it is made on
+  /// some paths only, otherwise Flag names the flag, for exceptions only.
+  FrameObject Object;
   /// For one with a destructor: the statement that clears its flag before
-  /// the expression runs. Destroy tests the flag when the temporary is made
-  /// on some paths only; otherwise Flag names it, for exceptions only.
+  /// the expression runs.
   std::string Reset;
-  std::string Flag;
-  bool DestroyTestsFlag = false;
 };
 
 struct State {
@@ -535,7 +540,8 @@ private:
   std::vector<KeptTemporary> keepTemporaries(const Expr *E, size_t Group);
   std::string startTemporaries(const std::vector<KeptTemporary> &Kept,
                                SourceLocation Loc);
-  std::string makeInBranch(size_t Group, FrameObject &Object);
+  std::string startObject(size_t Group, const std::string &Path,
+                          QualType Type);
   std::string lowerBranches(const std::vector<const Expr *> &Parts,
                             const std::function<std::string(const Expr *)> &Finish,
                             size_t Group, SourceLocation Loc,
@@ -2265,9 +2271,7 @@ std::string Emitter::addTemp(size_t Group, StringRef Base, QualType Type,
 /// names the frame's members (its parameters and hoisted locals) there.
 /// Empty when printType spells the type.
 std::string Emitter::dependentSpelling(const Expr *E, bool Pointer) const {
-  QualType Type = E->getType();
-  if (!Type->isDependentType() ||
-      !StringRef(printType(Type, Ctx)).contains("<dependent type>"))
+  if (!printsAsDependent(E->getType(), Ctx))
     return "";
   std::string Declared = "decltype((" + sourceText(E) + "))";
   if (Pointer)
@@ -2418,10 +2422,7 @@ void Emitter::spill(const Expr *E, size_t Group, std::string &Out) {
                                   dependentSpelling(Value, false));
     Out += "::new (&" + Path + ") " + Printed + "(" + Source + ");\n";
     Use = "std::move(" + Path + ")";
-    FrameObject Operand{Path,
-                        needsDestruction(Type) ? destroyCall(Path, Type) : ""};
-    Out += makeInBranch(Group, Operand);
-    Live.push_back(Operand);
+    Out += startObject(Group, Path, Type);
     // An exception before the next wait destroys it.
     if (std::string Sync = syncState(Value->getEndLoc()); !Sync.empty())
       Out += Sync + "\n";
@@ -2528,9 +2529,11 @@ std::vector<KeptTemporary> Emitter::keepTemporaries(const Expr *E,
   for (auto [Temporary, Conditional] : Found) {
     QualType Type = Temporary->getType();
     KeptTemporary K;
-    std::string Printed = addTemp(Group, "temporary", Type, false, K.Member);
+    FrameObject &Temp = K.Object;
+    std::string Printed =
+        addTemp(Group, "temporary", Type, false, Temp.Member);
     std::string Init = text(Temporary->getSourceRange());
-    std::string Made = "::new (" + address(K.Member, Type) + ") ";
+    std::string Made = "::new (" + address(Temp.Member, Type) + ") ";
     // `auto` when the initializer as written has the type already (no
     // implicit conversion makes the temporary).
     const Expr *Written =
@@ -2549,12 +2552,12 @@ std::vector<KeptTemporary> Emitter::keepTemporaries(const Expr *E,
       std::string Flag;
       addTemp(Group, "made", Ctx.BoolTy, false, Flag);
       K.Reset = Flag + " = false;";
-      K.Destroy = destroyCall(K.Member, Type);
+      Temp.Destroy = destroyCall(Temp.Member, Type);
       if (Conditional || !Branches.empty()) { // made on some paths only
-        K.Destroy = "if (" + Flag + ") " + K.Destroy;
-        K.DestroyTestsFlag = true;
+        Temp.Destroy = "if (" + Flag + ") " + Temp.Destroy;
+        Temp.DestroyTestsFlag = true;
       } else { // made by the time the expression completes
-        K.Flag = Flag;
+        Temp.Flag = Flag;
       }
       Made = "corofy::frame::made(" + Flag + ", " + Made + ")";
     }
@@ -2593,7 +2596,7 @@ std::string Emitter::startTemporaries(const std::vector<KeptTemporary> &Kept,
     // In a branch, the flag must be clear on the paths that skip it too.
     if (!K.Reset.empty())
       (Branches.empty() ? Resets : BranchResets) += K.Reset + "\n";
-    Live.push_back({K.Member, K.Destroy, K.Flag, K.DestroyTestsFlag});
+    Live.push_back(K.Object);
   }
   if (std::string Sync = syncState(Loc); !Sync.empty())
     Resets += Sync + "\n";
@@ -2607,10 +2610,10 @@ std::string Emitter::dropTemporaries(const std::vector<KeptTemporary> &Kept) {
   std::string Text;
   for (const KeptTemporary &K : llvm::reverse(Kept)) {
     Live.erase(llvm::find_if(Live, [&](const FrameObject &Object) {
-      return Object.Member == K.Member;
+      return Object.Member == K.Object.Member;
     }));
-    if (!K.Destroy.empty())
-      Text += K.Destroy + "\n";
+    if (!K.Object.Destroy.empty())
+      Text += K.Object.Destroy + "\n";
   }
   return Text;
 }
@@ -2629,14 +2632,13 @@ void Emitter::suspendInExpression(const WaitPoint &W, size_t Index,
   QualType Type = W.Call->getType();
   std::string Use = "(void)0";
   std::string Path;
-  FrameObject Value;
   if (!Type->isVoidType() && !Discarded) {
     // The value's type as the future's own type spells it.
     QualType Future = W.Future->getType().getNonReferenceType();
-    std::string FutureText = printType(Future.getUnqualifiedType(), Ctx);
-    if (Future->isDependentType() &&
-        StringRef(FutureText).contains("<dependent type>"))
-      FutureText = "decltype(" + sourceText(W.Future) + ")";
+    std::string FutureText =
+        printsAsDependent(Future, Ctx)
+            ? "decltype(" + sourceText(W.Future) + ")"
+            : printType(Future.getUnqualifiedType(), Ctx);
     std::string Spelling = "corofy::output_t<" + FutureText + ">";
     std::string Printed =
         addTemp(Group, "value" + std::to_string(Number) + "_", Type, false,
@@ -2644,15 +2646,12 @@ void Emitter::suspendInExpression(const WaitPoint &W, size_t Index,
     Out += "  ::new (&" + Path + ") " + Printed + "(std::move(" +
            Slot.Polled + ").value());\n";
     Use = "std::move(" + Path + ")";
-    Value = {Path, needsDestruction(Type) ? destroyCall(Path, Type) : ""};
-    if (std::string Made = makeInBranch(Group, Value); !Made.empty())
+    if (std::string Made = startObject(Group, Path, Type); !Made.empty())
       Out += "  " + Made;
   }
   Out += "}\n";
   if (std::string Release = releaseFuture(W, Number); !Release.empty())
     Out += Release + "\n";
-  if (!Path.empty())
-    Live.push_back(Value);
   if (std::string Sync = syncState(W.Call->getEndLoc()); !Sync.empty())
     Out += Sync + "\n";
   R.ReplaceText(charRange(W.Call->getSourceRange(), SM, LangOpts), Use);
@@ -2676,10 +2675,15 @@ std::string Emitter::lowerDiscarded(const Expr *E, size_t Group) {
   return Out;
 }
 
-/// In a branch (see Branches), gives \p Object, about to be made, a
-/// flag that its destruction tests; returns the statement that sets the
-/// flag once it is made.
-std::string Emitter::makeInBranch(size_t Group, FrameObject &Object) {
+/// Records the object of \p Type at \p Path, about to be made, as alive.
+/// In a branch (see Branches) it gets a flag that its destruction tests;
+/// returns the statement that sets the flag once it is made.
+std::string Emitter::startObject(size_t Group, const std::string &Path,
+                                 QualType Type) {
+  FrameObject &Object = Live.emplace_back();
+  Object.Member = Path;
+  if (needsDestruction(Type))
+    Object.Destroy = destroyCall(Path, Type);
   if (Branches.empty() || Object.Destroy.empty())
     return "";
   std::string Flag;
@@ -2807,13 +2811,10 @@ void Emitter::lowerExpr(const Expr *E, size_t Group, std::string &Out,
     std::string Use = Void ? "(void)0"
                       : Pointer ? "(*" + Path + ")"
                                 : "std::move(" + Path + ")";
-    if (!Void) {
-      FrameObject Object{Path, !Pointer && needsDestruction(Type)
-                                   ? destroyCall(Path, Type)
-                                   : ""};
-      Out += makeInBranch(Group, Object);
-      Live.push_back(Object);
-    }
+    if (Pointer)
+      Live.push_back({Path, ""});
+    else if (!Void)
+      Out += startObject(Group, Path, Type);
     if (std::string Sync = syncState(Choice->getEndLoc()); !Sync.empty())
       Out += Sync + "\n";
     R.ReplaceText(charRange(Bare->getSourceRange(), SM, LangOpts), Use);
