@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -305,33 +306,33 @@ void Reactor::deregister(Token token, int fd) noexcept {
 Poll<Readiness> Reactor::poll_ready(Token token, Interest interest,
                                     Context &cx) {
   const std::uint8_t mask = Readiness::mask(interest);
-  // Whatever readiness the slot remembers: no edge will follow it, so a
-  // future that went on would sooner or later wait forever.
-  if (state_->closed.load(std::memory_order_acquire))
-    return Poll<Readiness>::ready(Readiness(Readiness::ShutDown, 0));
-  ReactorState::Slot *slot = state_->find(token);
-  if (!slot)
-    return Poll<Readiness>::ready(Readiness(Readiness::Error, 0));
+  // What the slot says that needs no waker. Shut down: whatever readiness
+  // the slot remembers, no edge will follow it, so a future that went on
+  // would sooner or later wait forever.
+  ReactorState::Slot *slot = nullptr;
+  auto settled = [&]() -> std::optional<Readiness> {
+    if (state_->closed.load(std::memory_order_acquire))
+      return Readiness(Readiness::ShutDown, 0);
+    slot = state_->find(token);
+    if (!slot)
+      return Readiness(Readiness::Error, 0);
+    Readiness seen = ReactorState::Slot::unpack(
+        slot->readiness.load(std::memory_order_acquire), mask);
+    if (seen.bits())
+      return seen;
+    return std::nullopt;
+  };
   // Ready: no lock.
-  Readiness seen = ReactorState::Slot::unpack(
-      slot->readiness.load(std::memory_order_acquire), mask);
-  if (seen.bits())
-    return Poll<Readiness>::ready(seen);
+  if (std::optional<Readiness> seen = settled())
+    return Poll<Readiness>::ready(*seen);
 
   // Woken after the lock: made room for another among the waiters.
   Waker displacedReader = Waker::noop(), displacedWriter = Waker::noop();
   std::unique_lock<std::mutex> lock(state_->mutex);
   // Again under the lock, which turn() and shutdown() hold to change the
   // word and take the wakers.
-  if (state_->closed.load(std::memory_order_relaxed))
-    return Poll<Readiness>::ready(Readiness(Readiness::ShutDown, 0));
-  slot = state_->find(token);
-  if (!slot)
-    return Poll<Readiness>::ready(Readiness(Readiness::Error, 0));
-  seen = ReactorState::Slot::unpack(
-      slot->readiness.load(std::memory_order_relaxed), mask);
-  if (seen.bits())
-    return Poll<Readiness>::ready(seen);
+  if (std::optional<Readiness> seen = settled())
+    return Poll<Readiness>::ready(*seen);
   auto wanted = static_cast<std::uint8_t>(interest);
   if (wanted & 1)
     slot->reader.add(cx.waker(), displacedReader);
