@@ -237,6 +237,33 @@ spread() {
 total() {
   tr ';' '\n' <<<"$1" | awk -v f="$2" 'NF { s += $f } END { print s + 0 }'
 }
+# Field `f` of the runs in $1 over the same field of the runs in $2, pair by
+# pair (run i of each was measured next to the other): "<median> <low>
+# <high> <wins> <pairs>", where low-high is a distribution-free confidence
+# interval of the median ratio at 95% or more (the order statistics k and
+# n+1-k of the n sorted ratios, k the largest with P(Binomial(n, 1/2) < k)
+# <= 0.025; "- -" when n < 6 leaves none), and wins counts the pairs whose
+# ratio is above 1.
+paired() {
+  paste -d' ' <(tr ';' '\n' <<<"$1" | awk -v f="$3" 'NF { print $f }') \
+    <(tr ';' '\n' <<<"$2" | awk -v f="$3" 'NF { print $f }') |
+    awk '$2 > 0 { print $1 / $2 }' | sort -g |
+    awk '{ r[NR] = $1; wins += $1 > 1 } END {
+      n = NR
+      if (n == 0) { print "0 - - 0 0"; exit }
+      median = n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
+      # P(X <= i) for X ~ Binomial(n, 1/2), summed term by term.
+      term = 0.5 ^ n; below = term; k = 0
+      for (i = 0; i < n && below <= 0.025; ++i) {
+        k = i + 1
+        term *= (n - i) / (i + 1); below += term
+      }
+      if (k >= 1 && k <= n + 1 - k)
+        printf "%.3f %.3f %.3f %d %d\n", median, r[k], r[n + 1 - k], wins, n
+      else
+        printf "%.3f - - %d %d\n", median, wins, n
+    }'
+}
 
 echo "HTTP benchmark: wrk -t$wrk_threads -c<conns> -d${duration}s --latency," \
   "${repeats}x per server, interleaved; $cpus CPUs, load average" \
@@ -286,6 +313,20 @@ for threads in $server_threads; do
   done
 done
 echo
+echo "Pair by pair (each corofy run over the Asio run measured next to it):"
+printf '%7s %5s %10s %17s %10s %17s %6s\n' threads conns "req/s c/a" \
+  "(95% CI)" "p99 c/a" "(95% CI)" "wins"
+for threads in $server_threads; do
+  for conns in $connections; do
+    read -r rm rl rh rw rn < <(paired "${results[corofy,$threads,$conns]}" \
+      "${results[asio,$threads,$conns]}" 1)
+    read -r pm pl ph _ _ < <(paired "${results[corofy,$threads,$conns]}" \
+      "${results[asio,$threads,$conns]}" 2)
+    printf '%7s %5s %10s %17s %10s %17s %6s\n' "$threads" "$conns" "$rm" \
+      "($rl-$rh)" "$pm" "($pl-$ph)" "$rw/$rn"
+  done
+done
+echo
 cat <<EOF
 Medians of $repeats runs each; (min-max) of req/s over the runs.
 req/s c/a: corofy's req/s over asio's (above 1: corofy serves more).
@@ -293,6 +334,10 @@ p99 c/a: corofy's p99 latency over asio's (below 1: corofy answers sooner).
 CPU us/r: the server's CPU time (user + system) per request; usr us/r: its
 user part; CPU c/a: corofy's CPU us/r over asio's (below 1: corofy spends less).
 errors: wrk's socket errors and non-2xx responses, all runs together.
+Pair by pair: the median of the per-pair ratios, with a confidence interval
+of that median (95% or more; needs 6 pairs or more, --repeats); wins: the
+pairs in which corofy served more requests/s. On a noisy machine this says
+more than the ratio of the medians: both runs of a pair see the same load.
 EOF
 for threads in $server_threads; do
   choose_cpus "$threads"
