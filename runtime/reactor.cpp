@@ -35,6 +35,52 @@
 namespace corofy {
 namespace detail {
 
+/// Wakers to wake, or to drop, once the reactor's mutex is released. Its
+/// vectors are borrowed from the thread when needed, so that they keep
+/// their capacity.
+class Deferred {
+public:
+  Deferred() = default;
+  Deferred(const Deferred &) = delete;
+  Deferred &operator=(const Deferred &) = delete;
+  /// Wakes and drops them (so it must go after the lock).
+  ~Deferred() {
+    if (!borrowed_)
+      return;
+    for (Waker &waker : wake)
+      std::move(waker).wake();
+    wake.clear();
+    drop.clear();
+    // A wake may have come back here and borrowed the thread's (empty)
+    // vectors meanwhile: keep the larger.
+    Spare &spare = spares();
+    if (spare.wake.capacity() < wake.capacity())
+      spare.wake.swap(wake);
+    if (spare.drop.capacity() < drop.capacity())
+      spare.drop.swap(drop);
+  }
+  /// Before the first use of the vectors.
+  void borrow() {
+    if (!std::exchange(borrowed_, true)) {
+      Spare &spare = spares();
+      wake.swap(spare.wake);
+      drop.swap(spare.drop);
+    }
+  }
+
+  std::vector<Waker> wake, drop;
+
+private:
+  struct Spare {
+    std::vector<Waker> wake, drop;
+  };
+  static Spare &spares() {
+    thread_local Spare spare;
+    return spare;
+  }
+  bool borrowed_ = false;
+};
+
 /// The wakers waiting for one direction of a registration. Usually one
 /// task's; but several futures may wait on one fd at once, each with a
 /// waker of its own (the children of a join_all accepting on one
@@ -42,42 +88,103 @@ namespace detail {
 /// The first is kept inline; the others in a vector that keeps its
 /// capacity, so a wait allocates only when more distinct wakers wait
 /// together than ever did before.
+///
+/// A future dropped without an edge leaves its waker here (and the task
+/// it keeps alive), which only an edge would take, so the extra wakers are
+/// swept now and then: when a new one finds `limit` of them, each that is
+/// not yet marked is woken and marked. A future still waiting polls again
+/// and its waker, found here, loses the mark; one still marked at a later
+/// sweep after the reactor went idle (a turn() that blocks, so the woken
+/// had their chance to poll) is dropped. Marked wakers stay until then, so
+/// that waiters woken by a sweep come back to their place rather than as
+/// new ones to make room for: however many wait, they settle, and nothing
+/// wakes them again but an edge or more new waiters (earlier, a fixed cap
+/// that woke the oldest to make room had each re-poll displace another
+/// beyond 256 waiters, a busy loop). After a sweep, the limit is half as
+/// much again as the wakers kept: a sweep of n wakers comes after n/2 new
+/// ones, so the wakes it costs are O(1) per new waiter; and as a sweep
+/// after an idle turn keeps only the wakers that came back or came since
+/// the sweep before, those of dropped futures stay within a small multiple
+/// of the futures still waiting (about twice), or of MinLimit. (While the
+/// reactor is never idle nothing is dropped, since a woken waiter may not
+/// have polled yet: they are then bounded only by the waits since. A
+/// woken waiter dropped before it polled again just comes back as new.)
 struct Waiters {
-  /// Beyond this many, the oldest extra waker is woken (and forgotten) to
-  /// make room: a future still waiting polls again and comes back, while
-  /// the wakers of futures dropped without an edge do not pile up.
-  static constexpr std::size_t MaxMore = 255;
+  static constexpr std::size_t MinLimit = 255;
+
+  struct Entry {
+    Waker waker;
+    bool swept; // woken by a sweep, not seen since
+  };
 
   Waker first = Waker::noop();
-  std::vector<Waker> more;
+  std::vector<Entry> more;
+  /// More waiters than this sweep them.
+  std::size_t limit = MinLimit;
+  /// How many are marked, and ReactorState::idle_turns at the last sweep.
+  std::size_t swept = 0;
+  std::uint64_t swept_at = 0;
 
   bool empty() const noexcept { return first.will_wake(Waker::noop()); }
-  /// Adds `waker` unless a stored one wakes the same; a waker that must be
-  /// woken to make room goes to `displaced`.
-  void add(const Waker &waker, Waker &displaced) {
+  /// Adds `waker` unless a stored one wakes the same; `idle_turns` is the
+  /// reactor's, and a sweep leaves its wakes and drops in `deferred`.
+  void add(const Waker &waker, std::uint64_t idle_turns, Deferred &deferred) {
     if (first.will_wake(waker))
       return;
     if (empty()) {
       first = waker;
       return;
     }
-    for (const Waker &other : more)
-      if (other.will_wake(waker))
+    for (Entry &other : more)
+      if (other.waker.will_wake(waker)) {
+        if (other.swept) {
+          other.swept = false; // still waiting
+          --swept;
+        }
         return;
-    if (more.size() == MaxMore) {
-      displaced = std::move(more.front());
-      more.erase(more.begin());
-    }
-    more.push_back(waker);
+      }
+    if (more.size() >= limit)
+      sweep(idle_turns, deferred);
+    more.push_back(Entry{waker, false});
   }
-  /// Moves every waker to `out`, keeping the vector's capacity.
+  /// Moves every waker to `out`, keeping the vector's capacity (and the
+  /// limit: the futures still waiting come back).
   void take(std::vector<Waker> &out) {
     if (empty())
       return;
     out.push_back(std::exchange(first, Waker::noop()));
-    for (Waker &waker : more)
-      out.push_back(std::move(waker));
+    for (Entry &entry : more)
+      out.push_back(std::move(entry.waker));
     more.clear();
+    swept = 0;
+  }
+
+private:
+  void sweep(std::uint64_t idle_turns, Deferred &deferred) {
+    // Whatever may throw, first.
+    deferred.borrow();
+    deferred.wake.reserve(deferred.wake.size() + more.size());
+    deferred.drop.reserve(deferred.drop.size() + swept);
+    if (swept && idle_turns != swept_at) {
+      // Woken before the reactor went idle, and not back: dropped.
+      std::size_t kept = 0;
+      for (Entry &entry : more) {
+        if (entry.swept)
+          deferred.drop.push_back(std::move(entry.waker));
+        else
+          more[kept++] = std::move(entry);
+      }
+      more.erase(more.begin() + static_cast<std::ptrdiff_t>(kept), more.end());
+      swept = 0;
+    }
+    for (Entry &entry : more)
+      if (!entry.swept) {
+        deferred.wake.push_back(entry.waker);
+        entry.swept = true;
+      }
+    swept = more.size();
+    swept_at = idle_turns;
+    limit = std::max(MinLimit, more.size() + more.size() / 2);
   }
 };
 
@@ -122,6 +229,9 @@ struct ReactorState {
   /// earliest: a stale value only costs a needless wake.)
   unsigned parked = 0;
   Clock::time_point parked_until;
+  /// How many turn()s have blocked (started to): after one, the wakers a
+  /// sweep woke have had their chance to poll again (see Waiters).
+  std::uint64_t idle_turns = 0;
 
   static std::uint64_t encode(Token token) {
     return std::uint64_t(token.generation) << 32 | token.index;
@@ -297,8 +407,8 @@ void Reactor::deregister(Token token, int fd) noexcept {
     state_->backend->remove(fd);
   slot->live.store(false, std::memory_order_relaxed);
   slot->generation.fetch_add(1, std::memory_order_relaxed);
-  reader = std::move(slot->reader); // leaves no waker behind
-  writer = std::move(slot->writer);
+  reader = std::exchange(slot->reader, {}); // leaves no waker behind
+  writer = std::exchange(slot->writer, {});
   state_->free_slots.push_back(token.index);
   --state_->live_slots;
 }
@@ -326,8 +436,8 @@ Poll<Readiness> Reactor::poll_ready(Token token, Interest interest,
   if (std::optional<Readiness> seen = settled())
     return Poll<Readiness>::ready(*seen);
 
-  // Woken after the lock: made room for another among the waiters.
-  Waker displacedReader = Waker::noop(), displacedWriter = Waker::noop();
+  // Woken or dropped after the lock: a sweep of the waiters.
+  detail::Deferred deferred;
   std::unique_lock<std::mutex> lock(state_->mutex);
   // Again under the lock, which turn() and shutdown() hold to change the
   // word and take the wakers.
@@ -335,13 +445,11 @@ Poll<Readiness> Reactor::poll_ready(Token token, Interest interest,
     return Poll<Readiness>::ready(*seen);
   auto wanted = static_cast<std::uint8_t>(interest);
   if (wanted & 1)
-    slot->reader.add(cx.waker(), displacedReader);
+    slot->reader.add(cx.waker(), state_->idle_turns, deferred);
   if (wanted & 2)
-    slot->writer.add(cx.waker(), displacedWriter);
+    slot->writer.add(cx.waker(), state_->idle_turns, deferred);
   lock.unlock();
-  std::move(displacedReader).wake();
-  std::move(displacedWriter).wake();
-  return Poll<Readiness>::pending();
+  return Poll<Readiness>::pending(); // then `deferred` wakes and drops
 }
 
 void Reactor::clear_readiness(Token token, Readiness seen) noexcept {
@@ -396,6 +504,7 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
       Clock::time_point until =
           timeout ? now + *timeout : Clock::time_point::max();
       s.parked_until = s.parked++ ? std::max(s.parked_until, until) : until;
+      ++s.idle_turns;
     }
   }
 

@@ -11,9 +11,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -216,6 +218,175 @@ TEST_F(ReactorTest, AnEdgeWakesEveryFutureWaitingOnTheFd) {
   R->deregister(T, P.Read);
 }
 
+/// Tasks polled by hand in FIFO order, as a current-thread runtime polls
+/// them: each has a waker of its own that queues it (once) when woken.
+/// For the tests that drive a standalone reactor from one thread.
+class FifoTasks {
+public:
+  struct Task {
+    FifoTasks *Owner;
+    bool Queued = false;
+    bool Done = false;
+    int Polls = 0;
+  };
+
+  /// Adds `N` tasks, queued for their first poll.
+  void add(std::size_t N) {
+    for (std::size_t I = 0; I != N; ++I) {
+      Tasks.push_back(Task{this});
+      wake(Tasks.back());
+    }
+  }
+  /// Polls the queued tasks with `Step(Cx)` (true: the task is done) until
+  /// none is queued or `Budget` polls ran; returns the polls run.
+  template <class Step> std::size_t run(Step &&S, std::size_t Budget) {
+    std::size_t Polls = 0;
+    while (!Queue.empty() && Polls != Budget) {
+      Task &T = *Queue.front();
+      Queue.pop_front();
+      T.Queued = false;
+      ++T.Polls;
+      ++Polls;
+      Waker Wk(&T, &VTable);
+      Context Cx(Wk);
+      T.Done = S(Cx);
+    }
+    return Polls;
+  }
+  bool idle() const { return Queue.empty(); }
+  int maxPolls() const {
+    int Max = 0;
+    for (const Task &T : Tasks)
+      Max = std::max(Max, T.Polls);
+    return Max;
+  }
+  std::size_t done() const {
+    return static_cast<std::size_t>(std::count_if(
+        Tasks.begin(), Tasks.end(), [](const Task &T) { return T.Done; }));
+  }
+  void resetPolls() {
+    for (Task &T : Tasks)
+      T.Polls = 0;
+  }
+
+private:
+  static void wake(Task &T) {
+    if (T.Queued || T.Done)
+      return;
+    T.Queued = true;
+    T.Owner->Queue.push_back(&T);
+  }
+  static constexpr WakerVTable VTable{
+      [](const void *Data) { return Data; },
+      [](const void *Data) {
+        wake(*static_cast<Task *>(const_cast<void *>(Data)));
+      },
+      [](const void *) {}};
+
+  std::deque<Task> Tasks; // stable addresses
+  std::deque<Task *> Queue;
+};
+
+TEST_F(ReactorTest, ManyFuturesWaitOnOneFdWithoutPollingAgain) {
+  // A thousand futures (a join_all of accepts on one listener, tasks that
+  // read one pipe) wait on one fd at once, with no data: once each has
+  // polled and stored its waker, nothing may wake them until an edge.
+  // (A cap on the stored wakers that woke the oldest to make room had each
+  // re-poll displace another: a busy loop.)
+  constexpr std::size_t N = 1000;
+  Token T = R->register_io(P.Read, Interest::Readable);
+  FifoTasks Tasks;
+  Tasks.add(N);
+  auto WaitReadable = [&](Context &Cx) {
+    return pollReadable(T, Cx).is_ready();
+  };
+  std::size_t Polls = Tasks.run(WaitReadable, 100 * N);
+  EXPECT_TRUE(Tasks.idle()) << "still polling after " << Polls << " polls";
+  EXPECT_LE(Polls, 3 * N);
+  EXPECT_LE(Tasks.maxPolls(), 3);
+  EXPECT_EQ(Tasks.done(), 0u);
+
+  // Nor does a turn of the reactor with nothing to report wake any.
+  R->turn(1ms);
+  EXPECT_TRUE(Tasks.idle());
+
+  // One edge wakes them all, and all see the fd readable.
+  Tasks.resetPolls();
+  putAndTurn();
+  Polls = Tasks.run(WaitReadable, 100 * N);
+  EXPECT_EQ(Tasks.done(), N);
+  EXPECT_EQ(Polls, N);
+  R->deregister(T, P.Read);
+}
+
+/// A waker whose references are counted: how many the reactor keeps.
+struct Held {
+  int Refs = 1; // the test's own
+};
+constexpr WakerVTable HeldVTable{
+    [](const void *Data) {
+      ++static_cast<Held *>(const_cast<void *>(Data))->Refs;
+      return Data;
+    },
+    [](const void *) {},
+    [](const void *Data) {
+      --static_cast<Held *>(const_cast<void *>(Data))->Refs;
+    }};
+
+TEST_F(ReactorTest, WakersOfFuturesDroppedWithoutAnEdgeDoNotPileUp) {
+  // Futures of ever new tasks wait on one fd and are dropped before any
+  // edge (a task per connection selecting on a shared shutdown pipe),
+  // alone or beside many futures that keep waiting: the dropped ones'
+  // wakers, and the tasks those keep alive, must not pile up in the
+  // reactor; nor may the waiting ones be woken more than about once per
+  // dropped one.
+  constexpr std::size_t PerRound = 100, Rounds = 100;
+  for (std::size_t L : {0u, 600u}) {
+    Token T = R->register_io(P.Read, Interest::Readable);
+    FifoTasks Live;
+    Live.add(L);
+    auto WaitReadable = [&](Context &Cx) {
+      return pollReadable(T, Cx).is_ready();
+    };
+    Live.run(WaitReadable, 100 * L);
+    ASSERT_TRUE(Live.idle());
+
+    std::deque<Held> Dropped;
+    auto held = [&] {
+      int Sum = 0;
+      for (const Held &H : Dropped)
+        Sum += H.Refs;
+      return static_cast<std::size_t>(Sum);
+    };
+    std::size_t MostHeld = 0, LivePolls = 0;
+    for (std::size_t Round = 0; Round != Rounds; ++Round) {
+      for (std::size_t I = 0; I != PerRound; ++I) {
+        Dropped.emplace_back();
+        Waker Wk(&Dropped.back(), &HeldVTable); // the test's reference
+        Context Cx(Wk);
+        EXPECT_TRUE(pollReadable(T, Cx).is_pending());
+      }
+      // The waiting ones that were woken meanwhile poll again; then the
+      // runtime, with nothing to run, waits in the reactor.
+      LivePolls += Live.run(WaitReadable, 100 * L);
+      ASSERT_TRUE(Live.idle());
+      R->turn(1ms);
+      MostHeld = std::max(MostHeld, held());
+    }
+    EXPECT_LE(MostHeld, 2 * (L + PerRound) + 512)
+        << "of " << Rounds * PerRound << " dropped wakers, beside " << L;
+    EXPECT_LE(LivePolls, 2 * Rounds * PerRound);
+
+    // An edge still wakes every waiting future, and lets go of the rest.
+    putAndTurn();
+    Live.run(WaitReadable, 100 * L);
+    EXPECT_EQ(Live.done(), L);
+    EXPECT_EQ(held(), 0u);
+    ASSERT_TRUE(drain(P.Read));
+    R->deregister(T, P.Read);
+  }
+}
+
 TEST_F(ReactorTest, ClearingIsIgnoredWhenANewEdgeArrivedMeanwhile) {
   Token T = R->register_io(P.Read, Interest::Readable);
   Context &Cx = corofy::testing::noopContext();
@@ -378,6 +549,54 @@ TEST(IoRegistrationTest, ATaskSleepsUntilItsFdIsReadable) {
     EXPECT_EQ(Polls, 2) << "polled without an edge, or missed one";
     EXPECT_EQ(Rt.reactor().registrations(), 0u)
         << "the completed future did not deregister";
+  }
+}
+
+/// Ready once its registration's fd is readable; counts its polls.
+struct AwaitReadable {
+  using Output = void;
+  IoRegistration *Io;
+  std::atomic<int> *Polls;
+  Poll<void> poll(Context &Cx) {
+    Polls->fetch_add(1, std::memory_order_relaxed);
+    if (Io->poll_ready(Cx, Interest::Readable).is_pending())
+      return Poll<void>::pending();
+    return Poll<void>::ready();
+  }
+};
+
+TEST(IoRegistrationTest, AThousandTasksWaitingOnOnePipeUseNoCpu) {
+  // No busy polling: a thousand tasks waiting on one fd are each polled
+  // about once while nothing happens, however long that lasts.
+  Watchdog W("a thousand waiting tasks");
+  constexpr int N = 1000;
+  for (unsigned Workers : {0u, 2u}) {
+    Runtime Rt(Runtime::Options{Workers});
+    Pipe P;
+    IoRegistration Io(Rt.reactor().shared_from_this(), P.Read,
+                      Interest::Readable);
+    std::vector<std::atomic<int>> Polls(N);
+    std::vector<corofy::JoinHandle<void>> Tasks;
+    for (int I = 0; I != N; ++I)
+      Tasks.push_back(Rt.spawn(AwaitReadable{&Io, &Polls[I]}));
+    Rt.block_on(corofy::sleep_for(100ms));
+    int Total = 0, Most = 0;
+    for (const std::atomic<int> &Count : Polls) {
+      Total += Count.load();
+      Most = std::max(Most, Count.load());
+    }
+    // Each is woken at most once to make room while they come on one
+    // thread; when they poll on two threads as the others come, those
+    // that come back early may be woken at a few sweeps (one per half as
+    // many again), which is still O(1) wakes per waiter overall.
+    EXPECT_LE(Total, (Workers ? 4 : 2) * N) << Workers << " workers";
+    EXPECT_LE(Most, Workers ? 8 : 3) << Workers << " workers";
+
+    // One byte: every one of them sees it.
+    ASSERT_TRUE(P.put());
+    for (corofy::JoinHandle<void> &Task : Tasks)
+      Rt.block_on(std::move(Task));
+    EXPECT_EQ(Rt.live_tasks(), 0u);
   }
 }
 

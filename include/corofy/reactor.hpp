@@ -188,8 +188,11 @@ public:
   /// adds `cx`'s waker to those waiting for reading (or writing), unless
   /// one of them wakes the same, and is pending: the next edge wakes all of
   /// them, so several futures (of several tasks, or the children of one
-  /// join_all) may wait on one fd at once. A stale token is reported as
-  /// Error; after shutdown(), every token is ready with ShutDown alone.
+  /// join_all) may wait on one fd at once, any number of them: a waiting
+  /// future is not polled again before the edge, but for a rare wake when
+  /// many new waiters come, by which the reactor lets go of the wakers of
+  /// futures dropped before an edge. A stale token is reported as Error;
+  /// after shutdown(), every token is ready with ShutDown alone.
   Poll<Readiness> poll_ready(Token token, Interest interest, Context &cx);
   /// Forgets the Readable/Writable bits of `seen` once the fd said EAGAIN,
   /// unless an event arrived since `seen` was returned (its tick is old).
