@@ -122,6 +122,7 @@ struct ReactorState {
   /// earliest: a stale value only costs a needless wake.)
   unsigned parked = 0;
   Clock::time_point parked_until;
+  std::uint64_t blocked_turns = 0; // see Reactor::blocked_turns()
 
   static std::uint64_t encode(Token token) {
     return std::uint64_t(token.generation) << 32 | token.index;
@@ -403,8 +404,10 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
 
   {
     std::lock_guard<std::mutex> lock(s.mutex);
-    if (parks)
+    if (parks) {
       --s.parked;
+      ++s.blocked_turns;
+    }
     for (std::size_t i = 0; i != count; ++i) {
       ReactorState::Slot *slot = s.find(ReactorState::decode(events[i].token));
       if (!slot)
@@ -518,6 +521,11 @@ void Reactor::move_timer(detail::TimerEntry &from,
 std::size_t Reactor::timers() const {
   std::lock_guard<std::mutex> lock(state_->mutex);
   return state_->heap.size();
+}
+
+std::uint64_t Reactor::blocked_turns() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->blocked_turns;
 }
 
 //===----------------------------------------------------------------------===//

@@ -215,6 +215,10 @@ public:
   /// Live registrations and armed timers, for tests and diagnostics.
   std::size_t registrations() const;
   std::size_t timers() const;
+  /// How many turn()s that could block (no zero wait) have returned: each
+  /// is a thread woken from (or let through) the kernel's wait. For tests
+  /// and diagnostics.
+  std::uint64_t blocked_turns() const;
 
 private:
   friend class Sleep;
