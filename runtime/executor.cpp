@@ -8,9 +8,11 @@
 // is fair (tasks run in the order they were woken) and, with the reactor
 // turning into wakes in batches, simple enough to be obviously right. A
 // worker with nothing to run blocks in epoll_wait, beside any other idle
-// worker: the kernel hands each event to one of them, so a worker that
-// returns from a turn with tasks to run need not wake another to watch the
-// reactor meanwhile, and one busy with a long task holds up no one's I/O.
+// worker: the kernel hands each event to one of them (a timer's expiry too,
+// through the reactor's timerfd: Reactor::TimerWait::Shared), so a worker
+// that returns from a turn with tasks to run need not wake another to watch
+// the reactor meanwhile, and one busy with a long task holds up no one's I/O
+// or timers.
 // (A thread inside a current-thread block_on() becomes the reactor's
 // driver if no other thread is, or else sleeps on a condition variable.)
 // Whoever queues a task makes sure a thread is on its way to the queue: it
