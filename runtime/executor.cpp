@@ -130,7 +130,12 @@ Core &current_core(const char *what) {
 //===----------------------------------------------------------------------===//
 
 Core::Core(unsigned worker_threads)
-    : workers_(worker_threads), reactor_(std::make_shared<Reactor>()) {}
+    : workers_(worker_threads),
+      // Workers block in turn() side by side, and the thread inside a
+      // current-thread block_on() alone (the others sleep beside it).
+      reactor_(std::make_shared<Reactor>(worker_threads
+                                             ? Reactor::TimerWait::Shared
+                                             : Reactor::TimerWait::PerTurn)) {}
 
 void Core::start() {
   threads_.reserve(workers_);
