@@ -15,6 +15,7 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 namespace corofy::detail {
@@ -25,8 +26,10 @@ namespace {
 }
 
 // The eventfd's events carry this token; no registration has it, since its
-// index part (the low 32 bits) would be the reactor's 2^32-1st slot.
+// index part (the low 32 bits) would be the reactor's 2^32-1st slot. The
+// timerfd's carry TimerToken.
 constexpr std::uint64_t WakeToken = ~std::uint64_t(0);
+static_assert(WakeToken != TimerToken);
 
 std::uint32_t epollEvents(Interest interest) {
   std::uint32_t events = EPOLLET;
@@ -52,30 +55,37 @@ std::uint8_t readiness(std::uint32_t events) {
   return bits;
 }
 
+// The timer is a timerfd on CLOCK_MONOTONIC, the clock of steady_clock (and
+// so of Clock) in libstdc++ and libc++ on Linux, set to absolute times: its
+// expiry is no earlier than the deadline as Clock::now() sees it. It is in
+// the epoll set edge-triggered and never read: each expiry queues one event,
+// which the kernel reports to one waiting thread, and timerfd_settime()
+// resets the expiry count, so that an expiry not yet reported is dropped
+// (epoll polls the fd again before it reports it) and the next is a new
+// edge.
 class EpollBackend final : public ReactorBackend {
 public:
-  EpollBackend() {
-    epoll_ = epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_ < 0)
-      throwErrno("epoll_create1");
-    wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (wake_ < 0) {
-      int error = errno;
-      ::close(epoll_);
-      throw std::system_error(error, std::generic_category(), "eventfd");
-    }
+  explicit EpollBackend(bool withTimer) {
     try {
+      epoll_ = epoll_create1(EPOLL_CLOEXEC);
+      if (epoll_ < 0)
+        throwErrno("epoll_create1");
+      wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+      if (wake_ < 0)
+        throwErrno("eventfd");
       add(wake_, WakeToken, Interest::Readable);
+      if (withTimer) {
+        timer_ = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        if (timer_ < 0)
+          throwErrno("timerfd_create");
+        add(timer_, TimerToken, Interest::Readable);
+      }
     } catch (...) {
-      ::close(wake_);
-      ::close(epoll_);
+      closeAll();
       throw;
     }
   }
-  ~EpollBackend() override {
-    ::close(wake_);
-    ::close(epoll_);
-  }
+  ~EpollBackend() override { closeAll(); }
 
   void add(int fd, std::uint64_t token, Interest interest) override {
     control(EPOLL_CTL_ADD, fd, token, interest, "epoll_ctl(ADD)");
@@ -117,6 +127,7 @@ public:
         (void)!::read(wake_, &value, sizeof value);
         continue;
       }
+      // The timer's expiry among them, with TimerToken.
       out[stored++] = {events[i].data.u64, readiness(events[i].events)};
     }
     return stored;
@@ -128,7 +139,27 @@ public:
     (void)!::write(wake_, &one, sizeof one);
   }
 
+  void set_timer(Clock::time_point deadline) override {
+    // All zeros would disarm the timer: a time before the clock's start is
+    // its first nanosecond, passed all the same.
+    auto since = std::max(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              deadline.time_since_epoch()),
+                          std::chrono::nanoseconds(1));
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since);
+    itimerspec spec{};
+    spec.it_value.tv_sec = static_cast<time_t>(seconds.count());
+    spec.it_value.tv_nsec = static_cast<long>((since - seconds).count());
+    if (timerfd_settime(timer_, TFD_TIMER_ABSTIME, &spec, nullptr) < 0)
+      throwErrno("timerfd_settime");
+  }
+
 private:
+  void closeAll() noexcept {
+    for (int fd : {timer_, wake_, epoll_})
+      if (fd >= 0)
+        ::close(fd);
+  }
+
   void control(int op, int fd, std::uint64_t token, Interest interest,
                const char *what) {
     epoll_event event{};
@@ -140,12 +171,13 @@ private:
 
   int epoll_ = -1;
   int wake_ = -1;
+  int timer_ = -1;
 };
 
 } // namespace
 
-std::unique_ptr<ReactorBackend> make_reactor_backend() {
-  return std::make_unique<EpollBackend>();
+std::unique_ptr<ReactorBackend> make_reactor_backend(bool with_timer) {
+  return std::make_unique<EpollBackend>(with_timer);
 }
 
 } // namespace corofy::detail

@@ -8,9 +8,11 @@
 // is fair (tasks run in the order they were woken) and, with the reactor
 // turning into wakes in batches, simple enough to be obviously right. A
 // worker with nothing to run blocks in epoll_wait, beside any other idle
-// worker: the kernel hands each event to one of them, so a worker that
-// returns from a turn with tasks to run need not wake another to watch the
-// reactor meanwhile, and one busy with a long task holds up no one's I/O.
+// worker: the kernel hands each event to one of them (a timer's expiry too,
+// through the reactor's timerfd: Reactor::TimerWait::Shared), so a worker
+// that returns from a turn with tasks to run need not wake another to watch
+// the reactor meanwhile, and one busy with a long task holds up no one's I/O
+// or timers.
 // (A thread inside a current-thread block_on() becomes the reactor's
 // driver if no other thread is, or else sleeps on a condition variable.)
 // Whoever queues a task makes sure a thread is on its way to the queue: it
@@ -128,7 +130,12 @@ Core &current_core(const char *what) {
 //===----------------------------------------------------------------------===//
 
 Core::Core(unsigned worker_threads)
-    : workers_(worker_threads), reactor_(std::make_shared<Reactor>()) {}
+    : workers_(worker_threads),
+      // Workers block in turn() side by side, and the thread inside a
+      // current-thread block_on() alone (the others sleep beside it).
+      reactor_(std::make_shared<Reactor>(worker_threads
+                                             ? Reactor::TimerWait::Shared
+                                             : Reactor::TimerWait::PerTurn)) {}
 
 void Core::start() {
   threads_.reserve(workers_);

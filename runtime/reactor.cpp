@@ -18,12 +18,26 @@
 // them). Only storing a waker takes the lock, and turn() changes the word
 // under it, so an edge is never lost between the check and the store.
 //
+// The nearest deadline reaches the kernel in one of two ways
+// (Reactor::TimerWait). Shared: the backend's timer is set to it only when
+// it moves earlier (arming a Sleep that expires first) and after the timer
+// expired, and wakes one of the threads blocked in the backend, none of
+// which has a timeout of its own; so the idle workers of a runtime do not
+// all wake for each expiry, while a timer still never waits for a worker
+// that is busy (the kernel wakes one that waits). A timer disarmed before
+// it expires leaves the backend's as it is: at worst one wake that fires
+// nothing, rather than a system call per Sleep dropped (a connection's read
+// timeout). PerTurn: each blocked turn() waits until the nearest deadline,
+// and arming an earlier one interrupts one of them; no system call to arm,
+// for a reactor that one thread at a time turns.
+//
 //===----------------------------------------------------------------------===//
 
 #include "reactor_backend.h"
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -207,7 +221,11 @@ struct ReactorState {
     }
   };
 
-  std::unique_ptr<ReactorBackend> backend = make_reactor_backend();
+  explicit ReactorState(bool shared_timer)
+      : backend(make_reactor_backend(shared_timer)),
+        shared_timer(shared_timer) {}
+
+  std::unique_ptr<ReactorBackend> backend;
 
   mutable std::mutex mutex;
   /// Set under the mutex by shutdown(); read without it by the fast path.
@@ -224,14 +242,24 @@ struct ReactorState {
 
   std::vector<TimerEntry *> heap; // min-heap on (deadline, sequence)
   std::uint64_t next_sequence = 0;
-  /// How many turn()s block, and until when the latest of them does:
-  /// arming an earlier timer must then interrupt one. (The latest, not the
-  /// earliest: a stale value only costs a needless wake.)
+  /// How blocked turn()s wait for the nearest deadline: Reactor::TimerWait.
+  const bool shared_timer;
+  /// Shared: the deadline the backend's timer is set to; max() when it is
+  /// not set, or expired with no timer left to set it to. Never later than
+  /// the nearest deadline of the heap, unless it has passed (then the turn()
+  /// that sees it passed sets the timer again). Disarming a timer leaves it
+  /// as it was: an earlier value only costs a wake that fires nothing.
+  Clock::time_point backend_timer = Clock::time_point::max();
+  /// PerTurn: how many turn()s block, and until when the latest of them
+  /// does: arming an earlier timer must then interrupt one. (The latest, not
+  /// the earliest: a stale value only costs a needless wake.)
   unsigned parked = 0;
   Clock::time_point parked_until;
   /// How many turn()s have blocked (started to): after one, the wakers a
-  /// sweep woke have had their chance to poll again (see Waiters).
-  std::uint64_t idle_turns = 0;
+  /// sweep woke have had their chance to poll again (see Waiters). Atomic:
+  /// with a shared timer, turn() counts before its wait without the lock.
+  std::atomic<std::uint64_t> idle_turns{0};
+  std::uint64_t blocked_turns = 0; // see Reactor::blocked_turns()
 
   static std::uint64_t encode(Token token) {
     return std::uint64_t(token.generation) << 32 | token.index;
@@ -355,7 +383,8 @@ std::error_code make_error_code(ReactorError error) noexcept {
   return {static_cast<int>(error), reactor_category()};
 }
 
-Reactor::Reactor() : state_(std::make_unique<ReactorState>()) {}
+Reactor::Reactor(TimerWait timer_wait)
+    : state_(std::make_unique<ReactorState>(timer_wait == TimerWait::Shared)) {}
 
 Reactor::~Reactor() = default;
 
@@ -444,10 +473,11 @@ Poll<Readiness> Reactor::poll_ready(Token token, Interest interest,
   if (std::optional<Readiness> seen = settled())
     return Poll<Readiness>::ready(*seen);
   auto wanted = static_cast<std::uint8_t>(interest);
+  std::uint64_t idleTurns = state_->idle_turns.load(std::memory_order_relaxed);
   if (wanted & 1)
-    slot->reader.add(cx.waker(), state_->idle_turns, deferred);
+    slot->reader.add(cx.waker(), idleTurns, deferred);
   if (wanted & 2)
-    slot->writer.add(cx.waker(), state_->idle_turns, deferred);
+    slot->writer.add(cx.waker(), idleTurns, deferred);
   lock.unlock();
   return Poll<Readiness>::pending(); // then `deferred` wakes and drops
 }
@@ -484,14 +514,23 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
   thread_local std::vector<Waker> wakes;
   ReactorState &s = *state_;
   std::optional<std::chrono::nanoseconds> timeout;
-  bool parks = false;
-  {
+  if (max_wait)
+    timeout = *max_wait;
+  bool parks; // whether the wait may block
+  if (s.shared_timer) {
+    // The backend's timer interrupts one waiting thread at the nearest
+    // deadline: the wait has no timeout of its own, and needs no lock.
+    // (shutdown() is only called when no thread is in turn().)
+    if (s.closed.load(std::memory_order_acquire))
+      return;
+    parks = !timeout || timeout->count() > 0;
+    if (parks)
+      s.idle_turns.fetch_add(1, std::memory_order_relaxed);
+  } else {
     std::lock_guard<std::mutex> lock(s.mutex);
     if (s.closed.load(std::memory_order_relaxed))
       return;
     Clock::time_point now = Clock::now();
-    if (max_wait)
-      timeout = *max_wait;
     if (!s.heap.empty()) {
       auto untilTimer =
           std::max(s.heap.front()->deadline - now, Clock::duration::zero());
@@ -504,17 +543,26 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
       Clock::time_point until =
           timeout ? now + *timeout : Clock::time_point::max();
       s.parked_until = s.parked++ ? std::max(s.parked_until, until) : until;
-      ++s.idle_turns;
+      s.idle_turns.fetch_add(1, std::memory_order_relaxed);
     }
   }
 
   std::size_t count = s.backend->wait(events, timeout);
 
+  std::exception_ptr failed; // of setting the timer, thrown after the wakes
   {
     std::lock_guard<std::mutex> lock(s.mutex);
-    if (parks)
-      --s.parked;
+    if (parks) {
+      if (!s.shared_timer)
+        --s.parked;
+      ++s.blocked_turns;
+    }
+    bool expired = false; // the backend's timer
     for (std::size_t i = 0; i != count; ++i) {
+      if (events[i].token == detail::TimerToken) {
+        expired = true;
+        continue;
+      }
       ReactorState::Slot *slot = s.find(ReactorState::decode(events[i].token));
       if (!slot)
         continue; // deregistered since
@@ -539,10 +587,27 @@ void Reactor::turn(std::optional<Clock::duration> max_wait) {
       entry.fired = true;
       wakes.push_back(std::exchange(entry.waker, Waker::noop()));
     }
+    // The backend's timer is spent (whichever thread it woke, if any): set
+    // it to the next deadline. Its event, seen here with its deadline not
+    // yet passed, is one another turn() already answered: setting the timer
+    // again is then only redundant.
+    if (s.shared_timer && (expired || s.backend_timer <= now)) {
+      Clock::time_point next =
+          s.heap.empty() ? Clock::time_point::max() : s.heap.front()->deadline;
+      try {
+        if (next != Clock::time_point::max())
+          s.backend->set_timer(next);
+        s.backend_timer = next;
+      } catch (...) {
+        failed = std::current_exception(); // the next turn() tries again
+      }
+    }
   }
   for (Waker &waker : wakes)
     std::move(waker).wake(); // hands a task's reference to its queue
   wakes.clear();
+  if (failed)
+    std::rethrow_exception(failed);
 }
 
 void Reactor::unpark() noexcept {
@@ -597,11 +662,21 @@ Reactor::TimerPoll Reactor::poll_timer(detail::TimerEntry &entry, Context &cx) {
   }
   if (state_->closed.load(std::memory_order_relaxed))
     return TimerPoll::ShutDown; // no turn() will ever fire it
+  if (state_->shared_timer) {
+    // The new nearest deadline: the backend's timer must expire earlier.
+    // (Set first: if it throws, nothing is armed.) A timer set that has
+    // passed (its expiry not yet answered) is earlier than any deadline
+    // that has not: the turn() that answers it sets it again.
+    if (entry.deadline < state_->backend_timer) {
+      state_->backend->set_timer(entry.deadline);
+      state_->backend_timer = entry.deadline;
+    }
+  } else if (state_->parked && entry.deadline < state_->parked_until) {
+    state_->backend->wake(); // the blocked turn() waits too long
+  }
   replaced = std::exchange(entry.waker, cx.waker());
   entry.sequence = state_->next_sequence++;
   state_->pushTimer(entry);
-  if (state_->parked && entry.deadline < state_->parked_until)
-    state_->backend->wake(); // the blocked turn() waits too long
   return TimerPoll::Pending;
 }
 
@@ -627,6 +702,11 @@ void Reactor::move_timer(detail::TimerEntry &from,
 std::size_t Reactor::timers() const {
   std::lock_guard<std::mutex> lock(state_->mutex);
   return state_->heap.size();
+}
+
+std::uint64_t Reactor::blocked_turns() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->blocked_turns;
 }
 
 //===----------------------------------------------------------------------===//

@@ -13,10 +13,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -148,6 +150,83 @@ TEST(TimerTest, AnEarlierTimerInterruptsABlockedDriver) {
   auto Start = Clock::now();
   Rt.block_on(corofy::sleep_for(30ms));
   EXPECT_LT(Clock::now() - Start, 5s);
+}
+
+/// Sleeps `Sleeps` + 1 times for `Each`, one sleep after the other, on a
+/// runtime's worker; yields how many blocked turn()s of the reactor returned
+/// from the end of the first sleep (which leaves out the wakes of spawning
+/// and of its arming) to the end of the last, and checks that each sleep
+/// ended no earlier than its deadline and not much later.
+struct SleepsInARow {
+  using Output = std::uint64_t;
+  int Sleeps;
+  Clock::duration Each;
+  std::optional<Sleep> S;
+  std::uint64_t Before = 0;
+  bool Started = false;
+  Poll<std::uint64_t> poll(Context &Cx) {
+    for (;;) {
+      if (!S)
+        S.emplace(corofy::sleep_for(Each));
+      if (S->poll(Cx).is_pending())
+        return Poll<std::uint64_t>::pending();
+      Clock::duration Late = Clock::now() - S->deadline();
+      EXPECT_GE(Late, Clock::duration::zero());
+      EXPECT_LT(Late, 1s) << "a generous bound: only a lost wake fails it";
+      S.reset();
+      std::uint64_t Turns = corofy::Reactor::current().blocked_turns();
+      if (!Started) {
+        Started = true;
+        Before = Turns;
+      } else if (--Sleeps == 0) {
+        return Poll<std::uint64_t>::ready(Turns - Before);
+      }
+    }
+  }
+};
+
+TEST(TimerTest, AnExpiryWakesOneIdleWorker) {
+  // Every worker of an idle runtime blocks in the reactor; a timer's expiry
+  // must wake one of them (which fires it and runs the task it wakes), not
+  // every one that knows the deadline. Arming the next sleep, on that
+  // worker, must wake none.
+  Watchdog W("one wake per expiry");
+  for (unsigned Workers : {2u, 3u}) {
+    Runtime Rt(Runtime::Options{.worker_threads = Workers});
+    constexpr int Sleeps = 6;
+    std::uint64_t Returned =
+        Rt.block_on(Rt.spawn(SleepsInARow{Sleeps, 20ms, {}}));
+    EXPECT_EQ(Returned, std::uint64_t(Sleeps))
+        << Workers << " idle workers: blocked turns that returned for "
+        << Sleeps << " timer expiries";
+  }
+}
+
+/// Sleeps, then blocks its thread for `Busy`: a task that runs long.
+struct SleepThenBlock {
+  using Output = void;
+  Sleep S;
+  std::chrono::milliseconds Busy;
+  Poll<void> poll(Context &Cx) {
+    if (S.poll(Cx).is_pending())
+      return Poll<void>::pending();
+    std::this_thread::sleep_for(Busy);
+    return Poll<void>::ready();
+  }
+};
+
+TEST(TimerTest, ABusyWorkerDoesNotHoldUpTheOthersTimers) {
+  // The worker that fires the first timer then runs a long task; the next
+  // timer's expiry must wake the other worker, not wait for that one.
+  Watchdog W("busy worker, timers");
+  Runtime Rt(Runtime::Options{.worker_threads = 2});
+  auto Start = Clock::now();
+  auto Slow = Rt.spawn(SleepThenBlock{corofy::sleep_for(20ms), 600ms});
+  auto Fast = Rt.spawn(corofy::sleep_for(60ms));
+  Rt.block_on(Fast);
+  EXPECT_LT(Clock::now() - Start, 400ms)
+      << "the second timer waited for the busy worker";
+  Rt.block_on(Slow);
 }
 
 /// Polls *S until it is ready, for at most `Limit`; yields whether it was.

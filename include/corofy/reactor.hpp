@@ -7,7 +7,8 @@
 // The reactor turns kernel readiness into wakes, as mio does under Tokio:
 // each Runtime has one, backed by epoll in edge-triggered mode, with an
 // eventfd that wakes a thread blocked in it and a heap of timers whose
-// nearest deadline is the epoll timeout.
+// nearest deadline a timerfd in the epoll set (or, when one thread turns it,
+// the epoll timeout) waits for.
 //
 // Leaf futures reach it through IoRegistration, the part the net layer
 // builds on. A socket future, for example:
@@ -156,14 +157,32 @@ struct TimerEntry {
 };
 } // namespace detail
 
-/// One epoll instance, its wake eventfd and its timers. Normally owned by a
-/// Runtime; a standalone one (std::make_shared<Reactor>()) is driven by
-/// calling turn(). Every method is safe from any thread, turn() included:
-/// several threads may turn at once, each event waking the wakers of one.
+/// One epoll instance, its wake eventfd, its timers and (see TimerWait) their
+/// timerfd.
+/// Normally owned by a Runtime; a standalone one (std::make_shared<Reactor>())
+/// is driven by calling turn(). Every method is safe from any thread, turn()
+/// included: several threads may turn at once, each event waking the wakers
+/// of one.
 class Reactor : public std::enable_shared_from_this<Reactor> {
 public:
-  /// Creates the epoll instance and the eventfd; throws std::system_error.
-  Reactor();
+  /// How the threads blocked in turn() wait for the nearest timer.
+  enum class TimerWait : std::uint8_t {
+    /// The kernel timer of the epoll set (a timerfd) expires at the nearest
+    /// deadline and wakes one of them, which fires the timers; they wait
+    /// with no timeout of their own. The timerfd is set (a system call)
+    /// when the nearest deadline moves earlier and after it expires. For a
+    /// reactor that several threads turn at once: a multi-thread runtime's.
+    Shared,
+    /// Each waits until the nearest deadline itself (rounded up to a
+    /// millisecond): no system call to arm a timer, but every thread blocked
+    /// at the time wakes when it expires. For a reactor that one thread at
+    /// a time turns: a current-thread runtime's.
+    PerTurn,
+  };
+
+  /// Creates the epoll instance, the eventfd and (Shared) the timerfd;
+  /// throws std::system_error.
+  explicit Reactor(TimerWait timer_wait = TimerWait::Shared);
   Reactor(const Reactor &) = delete;
   Reactor &operator=(const Reactor &) = delete;
   ~Reactor();
@@ -200,8 +219,9 @@ public:
 
   /// Waits for I/O events and expired timers and wakes their wakers:
   /// at most `max_wait` (nullopt: until something happens; zero: just
-  /// look), shortened to the nearest timer. Returns at once after unpark()
-  /// (one blocked turn() does, when several block).
+  /// look), or until the nearest timer expires (see TimerWait: one blocked
+  /// turn() returns for it, or all). Returns at once after unpark() (one
+  /// blocked turn() does, when several block).
   void turn(std::optional<Clock::duration> max_wait);
   /// Makes a blocked turn() return (or the next one, if none blocks): an
   /// eventfd write, which the kernel reports to one of the threads blocked
@@ -218,6 +238,10 @@ public:
   /// Live registrations and armed timers, for tests and diagnostics.
   std::size_t registrations() const;
   std::size_t timers() const;
+  /// How many turn()s that could block (no zero wait) have returned: each
+  /// is a thread woken from (or let through) the kernel's wait. For tests
+  /// and diagnostics.
+  std::uint64_t blocked_turns() const;
 
 private:
   friend class Sleep;
