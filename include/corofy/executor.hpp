@@ -28,8 +28,9 @@
 // that keep waking themselves (busy loops that yield) starve neither
 // timers nor I/O.
 //
-// No thread spins: an idle runtime sleeps in epoll_wait (with the nearest
-// timer as its timeout) or on a condition variable. The thread-local
+// No thread spins: an idle runtime sleeps in epoll_wait (until an event or
+// the nearest timer: its epoll timeout on a current-thread runtime, a timerfd
+// that wakes one idle worker otherwise) or on a condition variable. The thread-local
 // "current runtime" of the threads inside block_on() and of the workers is
 // what spawn(), sleep_for() and IoRegistration use.
 //
