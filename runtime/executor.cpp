@@ -46,7 +46,12 @@
 // polls in a row. On a current-thread runtime the polls of the blocked-on
 // future count too, across its polls, so that one that keeps waking itself
 // (each wake returns to block_on() at once) does not keep timers and I/O
-// from ever being processed.
+// from ever being processed. A current-thread runtime also looks without
+// blocking before the last of the tasks woken since its last look, when
+// that look found events: under load, the events that came meanwhile queue
+// their tasks behind it, so the thread does not block in epoll_wait while
+// they are on their way (every block costs the peer a wake-up); tasks that
+// only wake each other make no such looks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -389,6 +394,8 @@ void Core::run_main(BlockOnState &main) {
   // it was woken, as if it were a task: one that keeps waking itself must
   // not starve them.
   std::size_t ahead = queued_;
+  // Whether the reactor's last turn queued tasks (see below).
+  bool lastTurnFound = false;
   for (;;) {
     take_queue_locked(runner);
     if (sinceReactor >= TasksPerReactorCheck && drivers_)
@@ -399,6 +406,21 @@ void Core::run_main(BlockOnState &main) {
         main.notified.load(std::memory_order_relaxed) &&
         main.notified.exchange(false, std::memory_order_acquire))
       break;
+    if (!checkReactor && lastTurnFound && sinceReactor && !drivers_ &&
+        runner.queue.head && runner.queue.head == runner.queue.tail) {
+      // Down to the last task while events keep coming: gather those that
+      // arrived meanwhile first, so that their tasks queue behind it,
+      // instead of finding the queue empty after it and blocking in
+      // epoll_wait while they are on their way (each such block costs the
+      // peer who sends them a wake-up). As Asio's scheduler does, but only
+      // while turns find events: tasks that only wake each other pay for
+      // no epoll_wait of their own.
+      TaskHeader *last = runner.queue.tail;
+      drive_locked(lock, /*justLook=*/true);
+      lastTurnFound = runner.queue.tail != last || queued_;
+      sinceReactor = 0;
+      continue;
+    }
     if (!checkReactor) {
       if (!runner.queue.empty()) {
         // Run this thread's tasks without the lock; look at the shared
@@ -408,6 +430,9 @@ void Core::run_main(BlockOnState &main) {
              !runner.queue.empty() && burst != SharedQueueInterval; ++burst) {
           if (!ahead && main.notified.load(std::memory_order_relaxed))
             break;
+          if (lastTurnFound && sinceReactor &&
+              runner.queue.head == runner.queue.tail)
+            break; // the last task: look at the reactor first (above)
           if (ahead)
             --ahead;
           run_task(*runner.queue.pop());
@@ -421,7 +446,9 @@ void Core::run_main(BlockOnState &main) {
     }
     if (!drivers_) {
       // Block in epoll_wait only when there is nothing to run.
+      TaskHeader *last = runner.queue.tail;
       drive_locked(lock, checkReactor);
+      lastTurnFound = runner.queue.tail != last || queued_;
       sinceReactor = 0;
       continue;
     }

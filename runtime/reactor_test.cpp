@@ -6,6 +6,7 @@
 
 #include "corofy/executor.hpp"
 #include "corofy/reactor.hpp"
+#include "corofy/timer.hpp"
 
 #include "test_util.h"
 
@@ -16,9 +17,11 @@
 #include <cerrno>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -633,6 +636,68 @@ TEST(IoRegistrationTest, ABusyWorkerDoesNotHoldUpTheOthersIo) {
   EXPECT_LT(std::chrono::steady_clock::now() - Start, 300ms)
       << "the fast task waited for the slow one's worker";
   EXPECT_EQ(Rt.block_on(SlowTask), 's');
+}
+
+/// ReadByte, then calls `Then` when its byte has come.
+struct ReadByteThen {
+  using Output = char;
+  ReadByte Read;
+  std::function<void()> Then;
+  Poll<char> poll(Context &Cx) {
+    Poll<char> Polled = Read.poll(Cx);
+    if (Polled.is_ready())
+      Then();
+    return Polled;
+  }
+};
+
+/// Waits for a Trigger, then calls `Then`.
+struct TriggeredThen {
+  using Output = void;
+  corofy::testing::Trigger::Wait Wait;
+  std::function<void()> Then;
+  Poll<void> poll(Context &Cx) {
+    Poll<void> Polled = Wait.poll(Cx);
+    if (Polled.is_ready())
+      Then();
+    return Polled;
+  }
+};
+
+TEST(IoRegistrationTest, EventsDuringATurnsTasksRunBeforeWhatTheLastOneWakes) {
+  // On a current-thread runtime, the thread looks at the reactor without
+  // blocking before the last of the tasks a turn woke: the events that came
+  // while the others ran (C's byte, sent by A) queue their tasks ahead of
+  // the tasks that last one wakes (D), instead of waiting for the queue to
+  // empty. (Under load this keeps the thread from blocking in epoll_wait
+  // while the next requests are on their way.)
+  Watchdog W("events gathered before the last task");
+  Runtime Rt;
+  Pipe ToA, ToB, ToC;
+  corofy::testing::Trigger ToD;
+  std::string Order;
+  int Polls[3] = {};
+  auto A = Rt.spawn(ReadByteThen{ReadByte{ToA.Read, {}, &Polls[0]}, [&] {
+    Order += 'a';
+    ASSERT_TRUE(ToC.put());
+  }});
+  auto B = Rt.spawn(ReadByteThen{ReadByte{ToB.Read, {}, &Polls[1]}, [&] {
+    Order += 'b';
+    ToD.fire();
+  }});
+  auto C = Rt.spawn(
+      ReadByteThen{ReadByte{ToC.Read, {}, &Polls[2]}, [&] { Order += 'c'; }});
+  auto D = Rt.spawn(TriggeredThen{ToD.wait(), [&] { Order += 'd'; }});
+  Rt.block_on(corofy::sleep_for(10ms)); // all four wait
+  ASSERT_EQ(Order, "");
+  // One turn wakes A then B (epoll reports readiness in the order it came).
+  ASSERT_TRUE(ToA.put());
+  ASSERT_TRUE(ToB.put());
+  Rt.block_on(std::move(D));
+  Rt.block_on(std::move(C));
+  Rt.block_on(std::move(B));
+  Rt.block_on(std::move(A));
+  EXPECT_EQ(Order, "abcd");
 }
 
 TEST_F(ReactorTest, MovingAnIoRegistrationKeepsIt) {
