@@ -390,6 +390,39 @@ TEST_F(ReactorTest, WakersOfFuturesDroppedWithoutAnEdgeDoNotPileUp) {
   }
 }
 
+TEST_F(ReactorTest, EachOfManyWaitersOnOneFdIsStoredOnce) {
+  // Thousands of futures wait on one fd and each polls again and again
+  // (woken by sweeps, or spuriously): the reactor finds the waker it
+  // already holds, however many it holds (past a few dozen, through a
+  // table keyed by the waker's data and vtable), and keeps one reference
+  // of each until an edge takes them all.
+  constexpr std::size_t N = 5000;
+  Token T = R->register_io(P.Read, Interest::Readable);
+  std::deque<Held> Waiting(N);
+  for (int Round = 0; Round != 3; ++Round) {
+    for (Held &H : Waiting) {
+      if (Round)
+        ++H.Refs; // the test's reference, which Wk drops
+      Waker Wk(&H, &HeldVTable);
+      Context Cx(Wk);
+      ASSERT_TRUE(pollReadable(T, Cx).is_pending());
+    }
+  }
+  std::size_t Stored = 0, Duplicated = 0;
+  for (const Held &H : Waiting) {
+    Stored += H.Refs == 1;
+    Duplicated += H.Refs > 1;
+  }
+  EXPECT_EQ(Stored, N);
+  EXPECT_EQ(Duplicated, 0u);
+  putAndTurn();
+  std::size_t Kept = 0;
+  for (const Held &H : Waiting)
+    Kept += H.Refs != 0;
+  EXPECT_EQ(Kept, 0u) << "wakers the edge did not take";
+  R->deregister(T, P.Read);
+}
+
 TEST_F(ReactorTest, ClearingIsIgnoredWhenANewEdgeArrivedMeanwhile) {
   Token T = R->register_io(P.Read, Interest::Readable);
   Context &Cx = corofy::testing::noopContext();

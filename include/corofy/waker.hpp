@@ -73,6 +73,12 @@ public:
     return data_ == other.data_ && vtable_ == other.vtable_;
   }
 
+  /// What the waker was made of, as Rust's Waker::data() and vtable(): two
+  /// wakers with the same pair wake the same task (will_wake), so the pair
+  /// can key a table of wakers.
+  const void *data() const noexcept { return data_; }
+  const WakerVTable *vtable() const noexcept { return vtable_; }
+
   /// A waker that does nothing, for polling by hand.
   static Waker noop() noexcept;
 
