@@ -636,18 +636,24 @@ TEST(IoRegistrationTest, AThousandTasksWaitingOnOnePipeUseNoCpu) {
   }
 }
 
-/// ReadByte, then blocks its thread for `Busy`: a task that runs long.
-struct ReadByteThenBlock {
-  using Output = char;
-  ReadByte Read;
-  std::chrono::milliseconds Busy;
-  Poll<char> poll(Context &Cx) {
-    Poll<char> Polled = Read.poll(Cx);
+/// `Inner`, then calls `Then` on the thread that polled it ready.
+template <class F> struct ThenCall {
+  using Output = typename F::Output;
+  F Inner;
+  std::function<void()> Then;
+  Poll<Output> poll(Context &Cx) {
+    Poll<Output> Polled = Inner.poll(Cx);
     if (Polled.is_ready())
-      std::this_thread::sleep_for(Busy);
+      Then();
     return Polled;
   }
 };
+
+/// Reads a byte of `Fd`, then calls `Then`.
+ThenCall<ReadByte> readByteThen(int Fd, int *Polls,
+                                std::function<void()> Then) {
+  return {ReadByte{Fd, {}, Polls}, std::move(Then)};
+}
 
 TEST(IoRegistrationTest, ABusyWorkerDoesNotHoldUpTheOthersIo) {
   // A task that I/O woke and that then runs long keeps its worker; the
@@ -657,8 +663,9 @@ TEST(IoRegistrationTest, ABusyWorkerDoesNotHoldUpTheOthersIo) {
   Runtime Rt(Runtime::Options{2});
   Pipe Slow, Fast;
   int SlowPolls = 0, FastPolls = 0;
-  auto SlowTask =
-      Rt.spawn(ReadByteThenBlock{ReadByte{Slow.Read, {}, &SlowPolls}, 600ms});
+  // A task that runs long once its byte has come.
+  auto SlowTask = Rt.spawn(readByteThen(
+      Slow.Read, &SlowPolls, [] { std::this_thread::sleep_for(600ms); }));
   auto FastTask = Rt.spawn(ReadByte{Fast.Read, {}, &FastPolls});
   std::this_thread::sleep_for(50ms); // both wait for their byte
   ASSERT_TRUE(Slow.put('s'));
@@ -670,32 +677,6 @@ TEST(IoRegistrationTest, ABusyWorkerDoesNotHoldUpTheOthersIo) {
       << "the fast task waited for the slow one's worker";
   EXPECT_EQ(Rt.block_on(SlowTask), 's');
 }
-
-/// ReadByte, then calls `Then` when its byte has come.
-struct ReadByteThen {
-  using Output = char;
-  ReadByte Read;
-  std::function<void()> Then;
-  Poll<char> poll(Context &Cx) {
-    Poll<char> Polled = Read.poll(Cx);
-    if (Polled.is_ready())
-      Then();
-    return Polled;
-  }
-};
-
-/// Waits for a Trigger, then calls `Then`.
-struct TriggeredThen {
-  using Output = void;
-  corofy::testing::Trigger::Wait Wait;
-  std::function<void()> Then;
-  Poll<void> poll(Context &Cx) {
-    Poll<void> Polled = Wait.poll(Cx);
-    if (Polled.is_ready())
-      Then();
-    return Polled;
-  }
-};
 
 TEST(IoRegistrationTest, EventsDuringATurnsTasksRunBeforeWhatTheLastOneWakes) {
   // On a current-thread runtime, the thread looks at the reactor without
@@ -710,17 +691,17 @@ TEST(IoRegistrationTest, EventsDuringATurnsTasksRunBeforeWhatTheLastOneWakes) {
   corofy::testing::Trigger ToD;
   std::string Order;
   int Polls[3] = {};
-  auto A = Rt.spawn(ReadByteThen{ReadByte{ToA.Read, {}, &Polls[0]}, [&] {
+  auto A = Rt.spawn(readByteThen(ToA.Read, &Polls[0], [&] {
     Order += 'a';
     ASSERT_TRUE(ToC.put());
-  }});
-  auto B = Rt.spawn(ReadByteThen{ReadByte{ToB.Read, {}, &Polls[1]}, [&] {
+  }));
+  auto B = Rt.spawn(readByteThen(ToB.Read, &Polls[1], [&] {
     Order += 'b';
     ToD.fire();
-  }});
-  auto C = Rt.spawn(
-      ReadByteThen{ReadByte{ToC.Read, {}, &Polls[2]}, [&] { Order += 'c'; }});
-  auto D = Rt.spawn(TriggeredThen{ToD.wait(), [&] { Order += 'd'; }});
+  }));
+  auto C = Rt.spawn(readByteThen(ToC.Read, &Polls[2], [&] { Order += 'c'; }));
+  auto D = Rt.spawn(ThenCall<corofy::testing::Trigger::Wait>{
+      ToD.wait(), [&] { Order += 'd'; }});
   Rt.block_on(corofy::sleep_for(10ms)); // all four wait
   ASSERT_EQ(Order, "");
   // One turn wakes A then B (epoll reports readiness in the order it came).
