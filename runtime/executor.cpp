@@ -394,8 +394,18 @@ void Core::run_main(BlockOnState &main) {
   // it was woken, as if it were a task: one that keeps waking itself must
   // not starve them.
   std::size_t ahead = queued_;
-  // Whether the reactor's last turn queued tasks (see below).
+  // Whether the reactor's last turn queued tasks.
   bool lastTurnFound = false;
+  // Down to the last task while events keep coming: gather those that
+  // arrived meanwhile first, so that their tasks queue behind it, instead
+  // of finding the queue empty after it and blocking in epoll_wait while
+  // they are on their way (each such block costs the peer who sends them
+  // a wake-up). As Asio's scheduler does, but only while turns find
+  // events: tasks that only wake each other pay for no epoll_wait.
+  auto atLastTaskUnderLoad = [&] {
+    return lastTurnFound && sinceReactor && runner.queue.head &&
+           runner.queue.head == runner.queue.tail;
+  };
   for (;;) {
     take_queue_locked(runner);
     if (sinceReactor >= TasksPerReactorCheck && drivers_)
@@ -406,22 +416,11 @@ void Core::run_main(BlockOnState &main) {
         main.notified.load(std::memory_order_relaxed) &&
         main.notified.exchange(false, std::memory_order_acquire))
       break;
-    if (!checkReactor && lastTurnFound && sinceReactor && !drivers_ &&
-        runner.queue.head && runner.queue.head == runner.queue.tail) {
-      // Down to the last task while events keep coming: gather those that
-      // arrived meanwhile first, so that their tasks queue behind it,
-      // instead of finding the queue empty after it and blocking in
-      // epoll_wait while they are on their way (each such block costs the
-      // peer who sends them a wake-up). As Asio's scheduler does, but only
-      // while turns find events: tasks that only wake each other pay for
-      // no epoll_wait of their own.
-      TaskHeader *last = runner.queue.tail;
-      drive_locked(lock, /*justLook=*/true);
-      lastTurnFound = runner.queue.tail != last || queued_;
-      sinceReactor = 0;
-      continue;
-    }
-    if (!checkReactor) {
+    // Only while no other thread (inside a block_on() too) waits in the
+    // reactor; else the last task runs, without waiting for that thread.
+    bool mayLook = !drivers_;
+    bool lookFirst = mayLook && atLastTaskUnderLoad();
+    if (!checkReactor && !lookFirst) {
       if (!runner.queue.empty()) {
         // Run this thread's tasks without the lock; look at the shared
         // queue (other threads' wakes) every SharedQueueInterval tasks.
@@ -430,9 +429,8 @@ void Core::run_main(BlockOnState &main) {
              !runner.queue.empty() && burst != SharedQueueInterval; ++burst) {
           if (!ahead && main.notified.load(std::memory_order_relaxed))
             break;
-          if (lastTurnFound && sinceReactor &&
-              runner.queue.head == runner.queue.tail)
-            break; // the last task: look at the reactor first (above)
+          if (mayLook && atLastTaskUnderLoad())
+            break; // look at the reactor first (above)
           if (ahead)
             --ahead;
           run_task(*runner.queue.pop());
@@ -447,7 +445,7 @@ void Core::run_main(BlockOnState &main) {
     if (!drivers_) {
       // Block in epoll_wait only when there is nothing to run.
       TaskHeader *last = runner.queue.tail;
-      drive_locked(lock, checkReactor);
+      drive_locked(lock, /*justLook=*/checkReactor || lookFirst);
       lastTurnFound = runner.queue.tail != last || queued_;
       sinceReactor = 0;
       continue;

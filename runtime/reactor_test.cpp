@@ -714,6 +714,30 @@ TEST(IoRegistrationTest, EventsDuringATurnsTasksRunBeforeWhatTheLastOneWakes) {
   EXPECT_EQ(Order, "abcd");
 }
 
+TEST(IoRegistrationTest, TheLastTaskRunsWhileAnotherThreadWatchesTheReactor) {
+  // Two threads inside block_on() of one current-thread runtime: while the
+  // other waits in epoll_wait, the thread down to the last task a turn woke
+  // cannot look at the reactor first, and runs it rather than wait for the
+  // reactor (here the other thread waits for what that task does).
+  Watchdog W("the last task beside another thread's block_on");
+  Runtime Rt;
+  Pipe ToA, ToB;
+  corofy::testing::Trigger ToOther;
+  std::thread Other;
+  int Polls[2] = {};
+  auto A = Rt.spawn(readByteThen(ToA.Read, &Polls[0], [&] {
+    Other = std::thread([&] { Rt.block_on(ToOther.wait()); });
+    std::this_thread::sleep_for(100ms); // Other waits in epoll_wait
+  }));
+  auto B = Rt.spawn(readByteThen(ToB.Read, &Polls[1], [&] { ToOther.fire(); }));
+  Rt.block_on(corofy::sleep_for(10ms)); // both wait
+  ASSERT_TRUE(ToA.put());
+  ASSERT_TRUE(ToB.put());
+  Rt.block_on(std::move(B));
+  Other.join();
+  Rt.block_on(std::move(A));
+}
+
 TEST_F(ReactorTest, MovingAnIoRegistrationKeepsIt) {
   IoRegistration A(R, P.Read, Interest::Readable);
   IoRegistration B(std::move(A));
