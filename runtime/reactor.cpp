@@ -193,6 +193,7 @@ private:
   bool indexed = false;
 
   std::size_t slot_of(const Waker &waker) const noexcept {
+    // The vtable shifted: equal pointers must not cancel out to 0.
     auto mix = [](std::uintptr_t bits) {
       std::uint64_t h = std::uint64_t(bits) * 0x9E3779B97F4A7C15u;
       return h ^ h >> 32;
